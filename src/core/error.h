@@ -16,7 +16,10 @@ namespace llmforge {
 class Error : public std::runtime_error {
  public:
   Error(std::string_view component, const std::string& message)
-      : std::runtime_error("[" + std::string(component) + "] " + message) {}
+      : std::runtime_error(format(component, message)) {}
+
+ private:
+  static std::string format(std::string_view component, const std::string& message);
 };
 
 // Builds a message with operator<< and throws Error when it goes out of scope.
