@@ -1,0 +1,76 @@
+#include "train/checkpoint.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "model/safetensors.h"
+
+namespace llmforge {
+
+namespace fs = std::filesystem;
+
+static void write_files(const std::string& dir, const Model& model, const AdamW& opt,
+                        const CheckpointMeta& meta) {
+  const std::string step = std::to_string(opt.step_count());
+  std::vector<TensorToWrite> weights;
+  for (const ParamInfo& p : model.layout().params())
+    weights.push_back({p.name, p.shape, model.params() + p.offset});
+  save_safetensors(dir + "/model.safetensors", weights, {{"llmforge.step", step}});
+  write_file_atomic(dir + "/config.json", config_to_json(model.config()));
+  CheckpointMeta state_meta = meta;
+  state_meta["llmforge.step"] = step;
+  int64_t n = int64_t(opt.size());
+  AdamW& mut = const_cast<AdamW&>(opt);  // save only reads the moments
+  save_safetensors(dir + "/training_state.safetensors",
+                   {{"adamw.m", {n}, mut.m()}, {"adamw.v", {n}, mut.v()}}, state_meta);
+}
+
+void save_checkpoint(const std::string& dir, const Model& model, const AdamW& optimizer,
+                     const CheckpointMeta& meta) {
+  if (fs::exists(dir)) {
+    write_files(dir, model, optimizer, meta);
+    return;
+  }
+  fs::path target(dir);
+  std::string tmp = target.string() + ".tmp-" + std::to_string(::getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  write_files(tmp, model, optimizer, meta);
+  fs::rename(tmp, target);
+  fs::path parent = target.parent_path();
+  fsync_directory(parent.empty() ? "." : parent.string());
+}
+
+CheckpointMeta load_training_state(const std::string& dir, const Model& model, AdamW& optimizer) {
+  std::string path = dir + "/training_state.safetensors";
+  if (!fs::exists(path)) ErrorBuilder("checkpoint") << dir << ": no training_state.safetensors";
+  SafetensorsFile state = SafetensorsFile::load(path);
+  SafetensorsFile weights = SafetensorsFile::load(dir + "/model.safetensors");
+  CheckpointMeta meta = state.metadata();
+  auto step = meta.find("llmforge.step");
+  auto wstep = weights.metadata().find("llmforge.step");
+  if (step == meta.end()) ErrorBuilder("checkpoint") << path << ": no llmforge.step metadata";
+  if (wstep != weights.metadata().end() && wstep->second != step->second) {
+    ErrorBuilder("checkpoint") << dir << ": model.safetensors is from step " << wstep->second
+                               << " but training_state.safetensors from step " << step->second
+                               << " (interrupted save?)";
+  }
+  if (optimizer.size() != model.n_param_floats()) {
+    ErrorBuilder("checkpoint") << "optimizer does not match the model";
+  }
+  for (const char* name : {"adamw.m", "adamw.v"}) {
+    if (!state.has(name)) ErrorBuilder("checkpoint") << path << ": missing " << name;
+    if (state.tensors().at(name).shape != std::vector<int64_t>{int64_t(optimizer.size())}) {
+      ErrorBuilder("checkpoint") << path << ": " << name << " does not match the model size";
+    }
+  }
+  state.read_f32("adamw.m", optimizer.m(), optimizer.size());
+  state.read_f32("adamw.v", optimizer.v(), optimizer.size());
+  optimizer.set_step_count(std::stol(step->second));
+  return meta;
+}
+
+}  // namespace llmforge

@@ -1,0 +1,28 @@
+// Training checkpoints: a model directory (config.json, model.safetensors) plus
+// training_state.safetensors holding the AdamW moments and string metadata (step,
+// RNG state, data position, ... as the training stage chooses).
+//
+// Atomicity: a new checkpoint directory is written under a temporary name and
+// renamed into place, so it appears complete or not at all. When the directory
+// exists already, each file is replaced atomically and both weight files carry the
+// step they belong to; loading refuses a mix of two steps.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "model/model.h"
+#include "train/adamw.h"
+
+namespace llmforge {
+
+using CheckpointMeta = std::map<std::string, std::string>;
+
+void save_checkpoint(const std::string& dir, const Model& model, const AdamW& optimizer,
+                     const CheckpointMeta& meta);
+
+// Loads the optimizer state into `optimizer` (sized for `model`) and returns the
+// metadata. The model itself is loaded with load_model(dir).
+CheckpointMeta load_training_state(const std::string& dir, const Model& model, AdamW& optimizer);
+
+}  // namespace llmforge

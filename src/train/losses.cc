@@ -1,0 +1,46 @@
+#include "train/losses.h"
+
+#include "kernels/cpu/cross_entropy.h"
+
+namespace llmforge {
+
+double weight_sum(const int32_t* targets, const float* weights, size_t n) {
+  double s = 0.0;
+  for (size_t i = 0; i < n; ++i)
+    if (targets[i] >= 0) s += weights ? weights[i] : 1.0f;
+  return s;
+}
+
+double cross_entropy_backward(Model& model, const int32_t* targets, const float* weights,
+                              double grad_scale, const float* dvalues) {
+  std::vector<float> losses(model.logits_chunk_rows());
+  double total = 0.0;  // summed in row order: reproducible
+  model.backward(
+      [&](int r0, int n, float* logits) {
+        cpu::cross_entropy_forward_backward(logits, losses.data(), targets + r0,
+                                            weights ? weights + r0 : nullptr, float(grad_scale),
+                                            n, model.config().vocab_size);
+        for (int i = 0; i < n; ++i) total += double(losses[i]) * (weights ? weights[r0 + i] : 1.0f);
+      },
+      dvalues);
+  return total;
+}
+
+double cross_entropy_eval(Model& model, const int32_t* targets, const float* weights,
+                          std::vector<float>* row_losses) {
+  std::vector<float> scratch, losses(model.logits_chunk_rows());
+  double total = 0.0;
+  model.for_each_logits_chunk([&](int r0, int n, const float* logits) {
+    scratch.assign(logits, logits + size_t(n) * model.config().vocab_size);
+    cpu::cross_entropy_forward_backward(scratch.data(), losses.data(), targets + r0,
+                                        weights ? weights + r0 : nullptr, 0.0f, n,
+                                        model.config().vocab_size);
+    for (int i = 0; i < n; ++i) {
+      total += double(losses[i]) * (weights ? weights[r0 + i] : 1.0f);
+      if (row_losses) row_losses->push_back(losses[i]);
+    }
+  });
+  return total;
+}
+
+}  // namespace llmforge

@@ -1,0 +1,37 @@
+// Small helpers shared by the engine tests.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+
+namespace llmforge::testing {
+
+inline std::vector<float> random_vector(size_t n, uint64_t seed, float scale = 1.0f) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (auto& x : v) x = float(rng.normal()) * scale;
+  return v;
+}
+
+// Normalised error of a tensor against a reference: max|a - b| / max|b|, the
+// measure ggml's backend tests and llm.c use (elementwise relative error is
+// meaningless for entries near zero).
+inline double normalized_error(const float* a, const float* ref, size_t n) {
+  double max_diff = 0.0, max_ref = 1e-30;
+  for (size_t i = 0; i < n; ++i) {
+    max_diff = std::max(max_diff, double(std::fabs(a[i] - ref[i])));
+    max_ref = std::max(max_ref, double(std::fabs(ref[i])));
+  }
+  return max_diff / max_ref;
+}
+
+inline std::string temp_dir(const std::string& name) {
+  return std::string(LLMFORGE_BINARY_DIR) + "/test_tmp/" + name;
+}
+
+}  // namespace llmforge::testing
