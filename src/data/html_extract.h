@@ -1,0 +1,31 @@
+// HTML to text with an HTML5 parser (gumbo). Keeps the main content with its
+// paragraph structure: blocks are separated by "\n", paragraphs, headings, lists,
+// tables and quotes by a blank line; whitespace is collapsed outside <pre>.
+// Dropped: <script>, <style>, <nav>, <footer>, <aside>, forms and embedded objects;
+// elements whose role, id or class mark them as navigation, menus, footers,
+// sidebars, cookie/consent banners, share bars, ads or pop-ups; hidden elements; and
+// link farms (blocks whose text is mostly link text). When the page has a <main>,
+// role="main" or <article> with text, only that part is kept.
+// Input must be UTF-8 (see charset.h). Thread-safe: no shared state.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace llmforge::data {
+
+struct ExtractedPage {
+  std::string title;
+  std::string text;
+};
+
+struct HtmlExtractOptions {
+  // A block with at least this fraction of its text inside <a> is a menu or link farm.
+  double max_link_density = 0.6;
+  // Pages larger than this are cut before parsing (bounded memory and time).
+  size_t max_html_bytes = 8 << 20;
+};
+
+ExtractedPage extract_html(std::string_view html, const HtmlExtractOptions& options = {});
+
+}  // namespace llmforge::data

@@ -1,0 +1,118 @@
+// Stage 3 of the pipeline: drop the duplicates found by stage 2 and write the clean
+// JSONL and the train/validation token shards, one set of files per input file.
+#include <filesystem>
+#include <mutex>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "data/byte_reader.h"
+#include "data/jsonl_reader.h"
+#include "data/jsonl_writer.h"
+#include "data/pipeline_internal.h"
+#include "data/text_utils.h"
+#include "data/token_shard.h"
+
+namespace llmforge::data {
+
+using namespace internal;
+
+namespace {
+
+void write_one(const PipelineConfig& config, size_t index, bool dedup_ran) {
+  const std::string& out = config.output_dir;
+  RunStats stats(config.explain);
+  std::vector<Removal> removals;
+  if (dedup_ran) removals = read_removals(removal_path(out, index));
+  remove_stale_temporaries(out + "/clean", index_name(index) + ".");
+  remove_stale_temporaries(out + "/tokens", "train-" + index_name(index) + ".");
+  remove_stale_temporaries(out + "/tokens", "val-" + index_name(index) + ".");
+
+  JsonlWriter clean(clean_path(out, index, config.jsonl_zstd_level > 0), config.jsonl_zstd_level);
+  std::unique_ptr<TokenEncoder> encoder;
+  std::unique_ptr<TokenShardWriter> train, val;
+  if (config.tokenizer) {
+    encoder = config.tokenizer();
+    train = std::make_unique<TokenShardWriter>(token_shard_path(out, "train", index),
+                                               encoder->vocab_size(), encoder->bos_id());
+    val = std::make_unique<TokenShardWriter>(token_shard_path(out, "val", index),
+                                             encoder->vocab_size(), encoder->bos_id());
+  }
+  ByteReader reader(stage1_docs_path(out, index));
+  // Stage 1 wrote these lines itself; a line limit well above max_text_bytes only
+  // guards against a damaged file.
+  JsonlReader jr(reader, "text", config.max_text_bytes * 8 + (1 << 20));
+  Document doc;
+  uint32_t doc_index = 0;
+  size_t next_removal = 0;
+  while (jr.next(doc)) {
+    uint32_t i = doc_index++;
+    while (next_removal < removals.size() && removals[next_removal].doc_index < i) ++next_removal;
+    bool removed = next_removal < removals.size() && removals[next_removal].doc_index == i;
+    DupKind kind = removed ? removals[next_removal].kind : DupKind::Near;
+    stats.stage_in("dedup_exact", doc.text.size());
+    if (removed && kind == DupKind::Exact) {
+      stats.removed("dedup_exact", "exact_duplicate", doc);
+      continue;
+    }
+    stats.stage_out("dedup_exact", doc.text.size());
+    stats.stage_in("dedup_minhash", doc.text.size());
+    if (removed) {
+      stats.removed("dedup_minhash", "near_duplicate", doc);
+      continue;
+    }
+    stats.stage_out("dedup_minhash", doc.text.size());
+    clean.write_line(document_to_json(doc).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (encoder) {
+      std::vector<uint32_t> tokens = encoder->encode(doc.text);
+      // The split depends only on the document, so reruns and slices agree.
+      uint64_t h = hash_str(doc.id.empty() ? doc.text : doc.id, 0x5E11);
+      bool is_val = static_cast<double>(h % 1000000) < config.val_fraction * 1000000.0;
+      (is_val ? val : train)->add_document(tokens);
+      stats.add_counter(is_val ? "tokens_val" : "tokens_train", tokens.size() + 1);
+      stats.add_counter(is_val ? "docs_val" : "docs_train", 1);
+    }
+  }
+  for (auto& e : jr.take_errors()) {
+    // Our own intermediate file is damaged: that is not skippable input data.
+    ErrorBuilder("data") << "stage 1 output is damaged (" << e.message
+                         << "); delete " << stage1_stats_path(out, index) << " and rerun";
+  }
+  clean.commit();
+  if (train) train->commit();
+  if (val) val->commit();
+  write_stats(stage3_stats_path(out, index), stats);
+}
+
+}  // namespace
+
+void run_write_stage(const PipelineConfig& config) {
+  auto inputs = load_manifest(config);
+  const std::string& out = config.output_dir;
+  bool dedup_on = config.dedup_exact || config.dedup_minhash;
+  bool dedup_ran = std::filesystem::exists(dedup_stats_path(out));
+  if (dedup_on && !dedup_ran)
+    ErrorBuilder("data") << "the dedup stage has not run in " << out
+                         << " (run `llmforge data run --stage dedup`, or pass --no-dedup)";
+  for (const char* d : {"/clean", "/tokens", "/stage3"}) std::filesystem::create_directories(out + d);
+  std::vector<size_t> todo;
+  for (size_t i : slice_indices(inputs.size(), config.shard_index, config.shard_count)) {
+    if (!std::filesystem::exists(stage1_stats_path(out, i)))
+      ErrorBuilder("data") << "stage 1 has not finished input " << i << " (" << inputs[i].path << ")";
+    if (std::filesystem::exists(stage3_stats_path(out, i))) continue;
+    todo.push_back(i);
+  }
+  LLMF_LOG(Info) << "write: " << todo.size() << " files to do";
+  if (todo.empty()) return;
+  Progress progress("write", static_cast<int64_t>(todo.size()), "files");
+  std::mutex mu;
+  int64_t done = 0;
+  parallel_for_each(todo, config.threads, [&](size_t i) {
+    write_one(config, i, dedup_on && dedup_ran);
+    std::lock_guard<std::mutex> lock(mu);
+    progress.update(++done);
+  });
+  progress.finish();
+}
+
+}  // namespace llmforge::data
