@@ -10,7 +10,7 @@ namespace llmforge {
 namespace {
 // Pieces up to this many bytes use the quadratic array loop (fast for the short
 // pieces of real text); longer ones a heap, so a 1 MB run of spaces stays linearithmic.
-constexpr size_t kSmallPiece = 96;
+constexpr size_t kSmallPiece = 32;
 }  // namespace
 
 void BpeVocab::add_token(uint32_t id, std::string_view bytes) {
@@ -67,6 +67,10 @@ void BpeVocab::finalize(bool whole_piece_lookup) {
                                       << ": byte-level BPE needs all 256 single bytes";
     byte_ids_[b] = id;
   }
+  low_pairs_.assign(256 * 256, {PairMap::kNoRank, 0});
+  for (uint32_t a = 0; a < 256; ++a) {
+    for (uint32_t b = 0; b < 256; ++b) low_pairs_[a << 8 | b] = merges_.get(a, b);
+  }
 }
 
 void BpeVocab::encode_piece(std::string_view piece, std::vector<uint32_t>* out) const {
@@ -100,7 +104,7 @@ void BpeVocab::merge_small(const uint8_t* p, size_t n, uint32_t max_rank,
   PairMap::Merge pair[kSmallPiece];
   for (size_t i = 0; i < n; ++i) ids[i] = byte_ids_[p[i]];
   auto lookup = [&](size_t i) {
-    PairMap::Merge m = merges_.get(ids[i], ids[i + 1]);
+    PairMap::Merge m = pair_merge(ids[i], ids[i + 1]);
     if (m.rank >= max_rank) m.rank = PairMap::kNoRank;
     return m;
   };
@@ -151,7 +155,7 @@ void BpeVocab::merge_large(const uint8_t* p, size_t n, uint32_t max_rank,
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
   auto push = [&](uint32_t i) {
     if (i == kEnd || next[i] == kEnd) return;
-    PairMap::Merge m = merges_.get(ids[i], ids[next[i]]);
+    PairMap::Merge m = pair_merge(ids[i], ids[next[i]]);
     if (m.rank < max_rank) heap.push({m.rank, i, ids[i], ids[next[i]]});
   };
   for (uint32_t i = 0; i + 1 < n; ++i) push(i);
@@ -162,7 +166,7 @@ void BpeVocab::merge_large(const uint8_t* p, size_t n, uint32_t max_rank,
     uint32_t i = c.pos;
     if (!alive[i] || next[i] == kEnd || ids[i] != c.left || ids[next[i]] != c.right) continue;
     uint32_t j = next[i];
-    ids[i] = merges_.get(c.left, c.right).result;
+    ids[i] = pair_merge(c.left, c.right).result;
     alive[j] = false;
     next[i] = next[j];
     if (next[j] != kEnd) prev[next[j]] = i;

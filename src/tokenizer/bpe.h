@@ -58,6 +58,10 @@ class BpeVocab {
   bool split_of(uint32_t id, uint32_t* left, uint32_t* right) const;
 
  private:
+  PairMap::Merge pair_merge(uint32_t left, uint32_t right) const {
+    if ((left | right) < 256) return low_pairs_[left << 8 | right];
+    return merges_.get(left, right);
+  }
   void merge_small(const uint8_t* p, size_t n, uint32_t max_rank,
                    std::vector<uint32_t>* out) const;
   void merge_large(const uint8_t* p, size_t n, uint32_t max_rank,
@@ -68,6 +72,9 @@ class BpeVocab {
   std::vector<uint32_t> lengths_;
   BytesMap by_bytes_;
   PairMap merges_;
+  // merges_ for pairs of ids below 256 (the single bytes, in every vocabulary we load),
+  // as a dense table: the first round of lookups in every piece stays in cache.
+  std::vector<PairMap::Merge> low_pairs_;
   std::vector<std::array<uint32_t, 3>> merge_list_;
   uint32_t byte_ids_[256];
   bool whole_piece_lookup_ = true;

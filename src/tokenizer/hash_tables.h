@@ -54,6 +54,7 @@ class BytesMap {
         s.value = value;
         arena_.append(key);
         ++size_;
+        filter_set(h);
         return;
       }
       if (s.hash == h && key_of(s) == key) {
@@ -65,11 +66,11 @@ class BytesMap {
   uint32_t get(std::string_view key) const {
     if (size_ == 0) return kMissing;
     uint64_t h = hash_bytes(key.data(), key.size());
+    if (!filter_test(h)) return kMissing;
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.len == kEmpty) return kMissing;
-      if (s.hash == h && s.len == key.size() &&
-          std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0)
+      if (s.hash == h && s.len == key.size() && same_bytes(arena_.data() + s.offset, key.data(), s.len))
         return s.value;
     }
   }
@@ -83,6 +84,22 @@ class BytesMap {
     uint32_t len = kEmpty;
     uint32_t value = 0;
   };
+  // Pieces are short: compare 8 bytes at a time inline instead of calling memcmp.
+  static bool same_bytes(const char* a, const char* b, size_t n) {
+    while (n >= 8) {
+      uint64_t x, y;
+      std::memcpy(&x, a, 8);
+      std::memcpy(&y, b, 8);
+      if (x != y) return false;
+      a += 8;
+      b += 8;
+      n -= 8;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
   static size_t capacity_for(size_t n) {
     size_t c = 16;
     while (c * 3 < n * 4 + 4) c *= 2;
@@ -105,10 +122,36 @@ class BytesMap {
     }
   }
 
+  // A one-hash Bloom filter (about 20 bits per key, a few hundred KB) answers most
+  // misses from cache; the slot array is megabytes and every probe there is a miss.
+  void filter_set(uint64_t h) {
+    if (filter_.size() * 64 < size_ * 16) {
+      filter_.assign(filter_words_for(size_ * 2), 0);
+      for (const Slot& s : slots_) {
+        if (s.len != kEmpty) filter_bit(s.hash);
+      }
+    }
+    filter_bit(h);
+  }
+  void filter_bit(uint64_t h) {
+    uint64_t b = (h >> 40) & (filter_.size() * 64 - 1);
+    filter_[b >> 6] |= uint64_t{1} << (b & 63);
+  }
+  bool filter_test(uint64_t h) const {
+    uint64_t b = (h >> 40) & (filter_.size() * 64 - 1);
+    return (filter_[b >> 6] >> (b & 63)) & 1;
+  }
+  static size_t filter_words_for(size_t n) {
+    size_t bits = 1024;
+    while (bits < n * 16) bits *= 2;
+    return bits / 64;
+  }
+
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
   std::string arena_;
+  std::vector<uint64_t> filter_;
 };
 
 // Maps a token pair (left, right) to the merge that joins them.
@@ -131,6 +174,7 @@ class PairMap {
         s.key = key;
         s.merge = merge;
         ++size_;
+        filter_set(key);
         return;
       }
       if (s.key == key) {
@@ -143,6 +187,7 @@ class PairMap {
   Merge get(uint32_t left, uint32_t right) const {
     if (size_ == 0) return {kNoRank, 0};
     uint64_t key = pack(left, right);
+    if (!filter_test(key)) return {kNoRank, 0};
     for (size_t i = slot_of(key);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.key == key) return s.merge;
@@ -181,9 +226,36 @@ class PairMap {
     }
   }
 
+  // Bloom filter as in BytesMap: most pairs do not merge, and those answers come from
+  // a few hundred KB instead of a slot array of megabytes.
+  static uint64_t filter_hash(uint64_t key) { return (key ^ (key >> 29)) * 0xD6E8FEB86659FD93ull; }
+  void filter_set(uint64_t key) {
+    if (filter_.size() * 64 < size_ * 16) {
+      filter_.assign(filter_words_for(size_ * 2), 0);
+      for (const Slot& s : slots_) {
+        if (s.key != kEmptyKey) filter_bit(s.key);
+      }
+    }
+    filter_bit(key);
+  }
+  void filter_bit(uint64_t key) {
+    uint64_t b = (filter_hash(key) >> 40) & (filter_.size() * 64 - 1);
+    filter_[b >> 6] |= uint64_t{1} << (b & 63);
+  }
+  bool filter_test(uint64_t key) const {
+    uint64_t b = (filter_hash(key) >> 40) & (filter_.size() * 64 - 1);
+    return (filter_[b >> 6] >> (b & 63)) & 1;
+  }
+  static size_t filter_words_for(size_t n) {
+    size_t bits = 1024;
+    while (bits < n * 16) bits *= 2;
+    return bits / 64;
+  }
+
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
+  std::vector<uint64_t> filter_;
 };
 
 }  // namespace llmforge
