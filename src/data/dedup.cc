@@ -206,7 +206,7 @@ void run_dedup(const std::vector<DedupInput>& inputs, const DedupConfig& config,
   }
   uint64_t band_bytes = total_docs * static_cast<uint64_t>(n_bands) * sizeof(KeyRef);
   size_t n_parts = static_cast<size_t>(
-      std::clamp<uint64_t>(band_bytes / std::max<uint64_t>(config.memory_bytes, 1 << 20) + 1, 1, 4096));
+      std::clamp<uint64_t>(band_bytes / std::max<uint64_t>(config.memory_bytes, 4096) + 1, 1, 4096));
   size_t n_exact_parts = std::max<size_t>(1, n_parts / std::max(n_bands, 1));
   stats.add_counter("dedup_partitions", n_parts);
 

@@ -57,8 +57,15 @@ std::string c4_filter(std::string& text, const std::string& lang, const C4Config
   kept.reserve(text.size());
   size_t n_sentences = 0;
   bool cjk = is_cjk_language(lang);
+  // Blank lines between kept lines survive as paragraph breaks (datatrove joins
+  // with single newlines; we keep the structure the extractor found).
+  bool blank_before = false;
   for (auto raw : lines) {
     std::string_view line_view = trim(raw);
+    if (line_view.empty()) {
+      blank_before = true;
+      continue;
+    }
     auto ws = split_whitespace(line_view);
     if (c.max_word_length >= 0) {
       bool too_long = false;
@@ -84,7 +91,8 @@ std::string c4_filter(std::string& text, const std::string& lang, const C4Config
       if (policy) continue;
     }
     n_sentences += count_sentences(line);
-    if (!kept.empty()) kept.push_back('\n');
+    if (!kept.empty()) kept += blank_before ? "\n\n" : "\n";
+    blank_before = false;
     kept += line;
   }
   if (c.min_num_sentences >= 0 && n_sentences < static_cast<size_t>(c.min_num_sentences))

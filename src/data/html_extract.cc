@@ -174,6 +174,11 @@ class Walker {
         pending_space_ = false;
         continue;
       }
+      if (space && in_pre) {
+        flush_break();
+        out.push_back(c == '\t' ? '\t' : ' ');
+        continue;
+      }
       if (space) {
         pending_space_ = true;
         continue;

@@ -45,7 +45,8 @@ bool JsonlReader::next(Document& doc) {
     if (doc.id.empty()) doc.id = where;
     doc.url = str("url");
     doc.date = str("date");
-    doc.source = in_.path();
+    doc.source = str("source");
+    if (doc.source.empty()) doc.source = in_.path();
     if (auto f = j.find("filters"); f != j.end() && f->is_object()) doc.meta = *f;
     if (auto f = j.find("language"); f != j.end() && f->is_string()) doc.lang = f->get<std::string>();
     if (auto f = j.find("language_score"); f != j.end() && f->is_number()) doc.lang_score = f->get<double>();

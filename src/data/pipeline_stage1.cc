@@ -91,10 +91,13 @@ bool record_to_document(const WarcRecord& rec, const PipelineConfig& config, Cha
     return false;
   }
   std::string utf8;
-  DecodeResult dr = conv.to_utf8(body, charset_from_content_type(content_type), html, utf8);
+  // WET conversion records are UTF-8 by definition.
+  std::string declared = rec.type == "conversion" ? "utf-8" : charset_from_content_type(content_type);
+  DecodeResult dr = conv.to_utf8(body, declared, html, utf8);
   if (dr.unknown_charset) stats.error("unknown_charset", doc.url + ": unknown charset, read as UTF-8");
   if (dr.invalid_sequences > 0) {
-    stats.error("invalid_encoding", doc.url + ": " + std::to_string(dr.invalid_sequences) +
+    stats.error(dr.charset == "utf-8" ? "invalid_utf8" : "invalid_encoding",
+                doc.url + ": " + std::to_string(dr.invalid_sequences) +
                                         " invalid " + dr.charset + " sequences replaced");
   }
   if (dr.charset != "utf-8") stats.add_counter("charset_converted_" + dr.charset, 1);

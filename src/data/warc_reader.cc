@@ -147,7 +147,9 @@ bool WarcReader::find_record_start(std::string& line) {
     uint64_t at = in_.bytes_read();
     if (!in_.read_line(line, kMaxHeaderLine, &truncated)) return false;
     if (starts_with(line, "WARC/1.")) {
-      if (garbage) error("warc_garbage", "skipped bytes that are not a WARC record", garbage_at);
+      if (garbage && !quiet_resync_)
+        error("warc_garbage", "skipped bytes that are not a WARC record", garbage_at);
+      quiet_resync_ = false;
       return true;
     }
     if (!line.empty() && !garbage) {
@@ -213,6 +215,7 @@ bool WarcReader::next(WarcRecord& rec) {
               "Content-Length " + std::to_string(length) + " runs past the end of the file; record dropped",
               start);
         in_.unread(rec.block.data() + p + 1, rec.block.size() - p - 1);
+        quiet_resync_ = true;
         continue;
       }
       error("warc_truncated_record",
@@ -237,14 +240,12 @@ bool WarcReader::next(WarcRecord& rec) {
     error("warc_bad_content_length",
           "Content-Length " + std::to_string(length) + " does not match the record; record dropped",
           start);
+    // Rescan everything after the header line by line for the next record start;
+    // the skipped lines belong to this record and are not reported again.
     std::string tail = rec.block;
     tail.append(trailer, tn);
-    size_t p = tail.find("\nWARC/1.");
-    if (p != std::string::npos) {
-      in_.unread(tail.data() + p + 1, tail.size() - p - 1);
-    } else {
-      in_.unread(trailer, tn);
-    }
+    in_.unread(tail.data(), tail.size());
+    quiet_resync_ = true;
   }
 }
 

@@ -61,6 +61,7 @@ class WarcReader {
   size_t max_record_bytes_;
   std::vector<InputError> errors_;
   uint64_t records_ = 0;
+  bool quiet_resync_ = false;  // skipping the rest of a record already reported
 };
 
 }  // namespace llmforge::data
