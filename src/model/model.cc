@@ -3,7 +3,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/cpu_state.h"
 #include "core/error.h"
+#include "core/profiler.h"
 #include "core/rng.h"
 #include "kernels/cpu/attention.h"
 #include "kernels/cpu/embedding.h"
@@ -25,7 +27,9 @@ Model::Model(const ModelConfig& config, Precision precision)
       layout_(config_),
       precision_(precision),
       params_(layout_.total()),
-      grads_(layout_.total()) {}
+      grads_(layout_.total()) {
+  enable_flush_denormals();
+}
 
 float* Model::param(const std::string& name) {
   const ParamInfo* p = layout_.find(name);
@@ -59,6 +63,7 @@ void Model::zero_grad() { grads_.zero(); }
 
 void Model::matmul(const float* a, const float* b, float* c, int m, int n, int k, bool ta,
                    bool tb, bool acc) {
+  ProfileScope scope("matmul");
   cpu::matmul(a, b, c, m, n, k, ta, tb, acc, precision_);
 }
 
@@ -139,11 +144,17 @@ void Model::forward(const int32_t* tokens, int b, int t) {
   ensure_activations(b, t);
   tokens_.assign(tokens, tokens + N);
   const int C = config_.dim;
-  cpu::embedding_forward(act(layer_acts_[0].res_in), tokens, params_.data() + layout_.embed,
-                         int(N), C);
+  {
+    ProfileScope scope("embedding");
+    cpu::embedding_forward(act(layer_acts_[0].res_in), tokens, params_.data() + layout_.embed,
+                           int(N), C);
+  }
   for (int l = 0; l < config_.n_layers; ++l) layer_forward(l);
-  cpu::rmsnorm_forward(act(norm_final_), act(rstd_final_), act(res_final_),
-                       params_.data() + layout_.final_norm, int(N), C, config_.norm_eps);
+  {
+    ProfileScope scope("rmsnorm fwd");
+    cpu::rmsnorm_forward(act(norm_final_), act(rstd_final_), act(res_final_),
+                         params_.data() + layout_.final_norm, int(N), C, config_.norm_eps);
+  }
   if (config_.value_head) {
     const float* w = params_.data() + layout_.value_head;
     const float* x = act(norm_final_);
@@ -165,24 +176,39 @@ void Model::layer_forward(int l) {
   const float* w = params_.data();
   float* res_out = l + 1 < config_.n_layers ? act(layer_acts_[l + 1].res_in) : act(res_final_);
 
-  cpu::rmsnorm_forward(act(A.norm1), act(A.rstd1), act(A.res_in), w + P.attn_norm, N, C,
-                       config_.norm_eps);
+  {
+    ProfileScope scope("rmsnorm fwd");
+    cpu::rmsnorm_forward(act(A.norm1), act(A.rstd1), act(A.res_in), w + P.attn_norm, N, C,
+                         config_.norm_eps);
+  }
   matmul(act(A.norm1), w + P.wq, act(A.q), N, QD, C, false, true, false);
   matmul(act(A.norm1), w + P.wk, act(A.k), N, KVD, C, false, true, false);
   matmul(act(A.norm1), w + P.wv, act(A.v), N, KVD, C, false, true, false);
-  cpu::rope_forward(act(A.q), rope_, b_, t_, config_.n_heads, config_.head_dim());
-  cpu::rope_forward(act(A.k), rope_, b_, t_, config_.n_kv_heads, config_.head_dim());
+  {
+    ProfileScope scope("rope");
+    cpu::rope_forward(act(A.q), rope_, b_, t_, config_.n_heads, config_.head_dim());
+    cpu::rope_forward(act(A.k), rope_, b_, t_, config_.n_kv_heads, config_.head_dim());
+  }
   cpu::AttentionShape shape{b_, t_, config_.n_heads, config_.n_kv_heads, config_.head_dim()};
-  cpu::attention_forward(act(A.att), act(A.lse), act(A.q), act(A.k), act(A.v), shape);
+  {
+    ProfileScope scope("attention fwd");
+    cpu::attention_forward(act(A.att), act(A.lse), act(A.q), act(A.k), act(A.v), shape);
+  }
   // mid = res_in + att Wo^T
   std::memcpy(act(A.mid), act(A.res_in), sizeof(float) * size_t(N) * C);
   matmul(act(A.att), w + P.wo, act(A.mid), N, C, QD, false, true, true);
 
-  cpu::rmsnorm_forward(act(A.norm2), act(A.rstd2), act(A.mid), w + P.mlp_norm, N, C,
-                       config_.norm_eps);
+  {
+    ProfileScope scope("rmsnorm fwd");
+    cpu::rmsnorm_forward(act(A.norm2), act(A.rstd2), act(A.mid), w + P.mlp_norm, N, C,
+                         config_.norm_eps);
+  }
   matmul(act(A.norm2), w + P.w_gate, act(A.gate), N, F, C, false, true, false);
   matmul(act(A.norm2), w + P.w_up, act(A.up), N, F, C, false, true, false);
-  cpu::swiglu_forward(act(A.h), act(A.gate), act(A.up), size_t(N) * F);
+  {
+    ProfileScope scope("swiglu fwd");
+    cpu::swiglu_forward(act(A.h), act(A.gate), act(A.up), size_t(N) * F);
+  }
   // res_out = mid + h Wdown^T
   std::memcpy(res_out, act(A.mid), sizeof(float) * size_t(N) * C);
   matmul(act(A.h), w + P.w_down, res_out, N, C, F, false, true, true);
@@ -245,10 +271,16 @@ void Model::backward(const LogitsGradFn& logits_fn, const float* dvalues) {
 
   float* d_res = act(d_res_);
   std::memset(d_res, 0, sizeof(float) * size_t(N) * C);
-  cpu::rmsnorm_backward(d_res, grads_.data() + layout_.final_norm, d_norm, act(res_final_),
-                        params_.data() + layout_.final_norm, act(rstd_final_), N, C);
+  {
+    ProfileScope scope("rmsnorm bwd");
+    cpu::rmsnorm_backward(d_res, grads_.data() + layout_.final_norm, d_norm, act(res_final_),
+                          params_.data() + layout_.final_norm, act(rstd_final_), N, C);
+  }
   for (int l = config_.n_layers - 1; l >= 0; --l) layer_backward(l, d_res);
-  cpu::embedding_backward(grads_.data() + layout_.embed, tokens_.data(), d_res, N, C);
+  {
+    ProfileScope scope("embedding");
+    cpu::embedding_backward(grads_.data() + layout_.embed, tokens_.data(), d_res, N, C);
+  }
 }
 
 void Model::layer_backward(int l, float* d_res) {
@@ -263,24 +295,36 @@ void Model::layer_backward(int l, float* d_res) {
   // MLP: res_out = mid + h Wdown^T, h = swiglu(norm2 Wg^T, norm2 Wu^T).
   matmul(d_res, w + P.w_down, act(d_h_), N, F, C, false, false, false);
   matmul(d_res, act(A.h), g + P.w_down, C, F, N, true, false, true);
-  cpu::swiglu_backward(act(d_gate_), act(d_up_), act(d_h_), act(A.gate), act(A.up),
-                       size_t(N) * F);
+  {
+    ProfileScope scope("swiglu bwd");
+    cpu::swiglu_backward(act(d_gate_), act(d_up_), act(d_h_), act(A.gate), act(A.up),
+                         size_t(N) * F);
+  }
   matmul(act(d_gate_), w + P.w_gate, d_norm, N, C, F, false, false, false);
   matmul(act(d_up_), w + P.w_up, d_norm, N, C, F, false, false, true);
   matmul(act(d_gate_), act(A.norm2), g + P.w_gate, F, C, N, true, false, true);
   matmul(act(d_up_), act(A.norm2), g + P.w_up, F, C, N, true, false, true);
   // d_res becomes d(mid): the residual path plus the norm's contribution.
-  cpu::rmsnorm_backward(d_res, g + P.mlp_norm, d_norm, act(A.mid), w + P.mlp_norm,
-                        act(A.rstd2), N, C);
+  {
+    ProfileScope scope("rmsnorm bwd");
+    cpu::rmsnorm_backward(d_res, g + P.mlp_norm, d_norm, act(A.mid), w + P.mlp_norm,
+                          act(A.rstd2), N, C);
+  }
 
   // Attention: mid = res_in + att Wo^T.
   matmul(d_res, w + P.wo, act(d_att_), N, QD, C, false, false, false);
   matmul(d_res, act(A.att), g + P.wo, C, QD, N, true, false, true);
   cpu::AttentionShape shape{b_, t_, config_.n_heads, config_.n_kv_heads, config_.head_dim()};
-  cpu::attention_backward(act(d_q_), act(d_k_), act(d_v_), act(d_att_), act(A.q), act(A.k),
-                          act(A.v), act(A.att), act(A.lse), shape);
-  cpu::rope_backward(act(d_q_), rope_, b_, t_, config_.n_heads, config_.head_dim());
-  cpu::rope_backward(act(d_k_), rope_, b_, t_, config_.n_kv_heads, config_.head_dim());
+  {
+    ProfileScope scope("attention bwd");
+    cpu::attention_backward(act(d_q_), act(d_k_), act(d_v_), act(d_att_), act(A.q), act(A.k),
+                            act(A.v), act(A.att), act(A.lse), shape);
+  }
+  {
+    ProfileScope scope("rope");
+    cpu::rope_backward(act(d_q_), rope_, b_, t_, config_.n_heads, config_.head_dim());
+    cpu::rope_backward(act(d_k_), rope_, b_, t_, config_.n_kv_heads, config_.head_dim());
+  }
   matmul(act(d_q_), w + P.wq, d_norm, N, C, QD, false, false, false);
   matmul(act(d_k_), w + P.wk, d_norm, N, C, KVD, false, false, true);
   matmul(act(d_v_), w + P.wv, d_norm, N, C, KVD, false, false, true);
@@ -288,8 +332,11 @@ void Model::layer_backward(int l, float* d_res) {
   matmul(act(d_k_), act(A.norm1), g + P.wk, KVD, C, N, true, false, true);
   matmul(act(d_v_), act(A.norm1), g + P.wv, KVD, C, N, true, false, true);
   // d_res becomes d(res_in).
-  cpu::rmsnorm_backward(d_res, g + P.attn_norm, d_norm, act(A.res_in), w + P.attn_norm,
-                        act(A.rstd1), N, C);
+  {
+    ProfileScope scope("rmsnorm bwd");
+    cpu::rmsnorm_backward(d_res, g + P.attn_norm, d_norm, act(A.res_in), w + P.attn_norm,
+                          act(A.rstd1), N, C);
+  }
 }
 
 }  // namespace llmforge

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/profiler.h"
 #include "kernels/cpu/adamw.h"
 
 namespace llmforge {
@@ -18,6 +19,7 @@ double grad_norm(Model& model) {
 }
 
 double AdamW::step(Model& model, double lr) {
+  ProfileScope scope("adamw");
   ++step_;
   const double norm = grad_norm(model);
   if (config_.grad_clip > 0.0) {

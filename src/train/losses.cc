@@ -1,5 +1,6 @@
 #include "train/losses.h"
 
+#include "core/profiler.h"
 #include "kernels/cpu/cross_entropy.h"
 
 namespace llmforge {
@@ -17,6 +18,7 @@ double cross_entropy_backward(Model& model, const int32_t* targets, const float*
   double total = 0.0;  // summed in row order: reproducible
   model.backward(
       [&](int r0, int n, float* logits) {
+        ProfileScope scope("cross entropy");
         cpu::cross_entropy_forward_backward(logits, losses.data(), targets + r0,
                                             weights ? weights + r0 : nullptr, float(grad_scale),
                                             n, model.config().vocab_size);

@@ -28,7 +28,26 @@ dnnl::stream& stream() {
   return s;
 }
 
-using Key = std::tuple<int, int, int, bool, bool, bool, bool>;  // m n k ta tb acc bf16
+// m n k ta tb acc bf16 lda ldb ldc
+using Key = std::tuple<int, int, int, bool, bool, bool, bool, int, int, int>;
+
+struct Descs {
+  memory::desc a, b, c;
+};
+
+// Row-major operands with leading dimensions; a transposed operand is stored with
+// its dims swapped, expressed to oneDNN through strides.
+Descs descs(const Key& key) {
+  auto [m, n, k, ta, tb, acc, bf16, lda, ldb, ldc] = key;
+  memory::data_type in_type = bf16 ? memory::data_type::bf16 : memory::data_type::f32;
+  return {memory::desc({m, k}, in_type, ta ? memory::dims{1, lda} : memory::dims{lda, 1}),
+          memory::desc({k, n}, in_type, tb ? memory::dims{1, ldb} : memory::dims{ldb, 1}),
+          memory::desc({m, n}, memory::data_type::f32, memory::dims{ldc, 1})};
+}
+
+Key packed_key(int m, int n, int k, bool ta, bool tb, bool acc, bool bf16) {
+  return {m, n, k, ta, tb, acc, bf16, ta ? m : k, tb ? k : n, n};
+}
 
 dnnl::matmul& primitive(const Key& key) {
   static std::mutex mutex;
@@ -36,18 +55,14 @@ dnnl::matmul& primitive(const Key& key) {
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
-  auto [m, n, k, ta, tb, acc, bf16] = key;
-  memory::data_type in_type = bf16 ? memory::data_type::bf16 : memory::data_type::f32;
-  memory::desc a_md({m, k}, in_type, ta ? memory::dims{1, m} : memory::dims{k, 1});
-  memory::desc b_md({k, n}, in_type, tb ? memory::dims{1, k} : memory::dims{n, 1});
-  memory::desc c_md({m, n}, memory::data_type::f32, memory::dims{n, 1});
+  Descs d = descs(key);
   dnnl::primitive_attr attr;
-  if (acc) {
+  if (std::get<5>(key)) {
     dnnl::post_ops ops;
     ops.append_sum(1.0f);
     attr.set_post_ops(ops);
   }
-  auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), attr, engine());
+  auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(d.a, d.b, d.c), attr, engine());
   return cache.emplace(key, dnnl::matmul(pd)).first->second;
 }
 
@@ -63,11 +78,10 @@ void round_copy(const float* src, float* dst, size_t n) {
 }
 
 void run(const Key& key, void* a, void* b, float* c) {
-  auto [m, n, k, ta, tb, acc, bf16] = key;
-  memory::data_type in_type = bf16 ? memory::data_type::bf16 : memory::data_type::f32;
-  memory a_mem({{m, k}, in_type, ta ? memory::dims{1, m} : memory::dims{k, 1}}, engine(), a);
-  memory b_mem({{k, n}, in_type, tb ? memory::dims{1, k} : memory::dims{n, 1}}, engine(), b);
-  memory c_mem({{m, n}, memory::data_type::f32, memory::dims{n, 1}}, engine(), c);
+  Descs d = descs(key);
+  memory a_mem(d.a, engine(), a);
+  memory b_mem(d.b, engine(), b);
+  memory c_mem(d.c, engine(), c);
   primitive(key).execute(stream(), {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem},
                                     {DNNL_ARG_DST, c_mem}});
   stream().wait();
@@ -85,7 +99,7 @@ void matmul(const float* a, const float* b, float* c, int m, int n, int k, bool 
   LLMF_CHECK(m > 0 && n > 0 && k > 0) << "matmul dims " << m << "x" << n << "x" << k;
   size_t a_size = size_t(m) * k, b_size = size_t(k) * n;
   if (precision == Precision::kFp32) {
-    run({m, n, k, trans_a, trans_b, accumulate, false}, const_cast<float*>(a),
+    run(packed_key(m, n, k, trans_a, trans_b, accumulate, false), const_cast<float*>(a),
         const_cast<float*>(b), c);
     return;
   }
@@ -97,15 +111,22 @@ void matmul(const float* a, const float* b, float* c, int m, int n, int k, bool 
     if (b16.size() < b_size) b16.resize(b_size);
     to_bf16(a, a16.data(), a_size);
     to_bf16(b, b16.data(), b_size);
-    run({m, n, k, trans_a, trans_b, accumulate, true}, a16.data(), b16.data(), c);
+    run(packed_key(m, n, k, trans_a, trans_b, accumulate, true), a16.data(), b16.data(), c);
   } else {
     thread_local std::vector<float> ar, br;
     if (ar.size() < a_size) ar.resize(a_size);
     if (br.size() < b_size) br.resize(b_size);
     round_copy(a, ar.data(), a_size);
     round_copy(b, br.data(), b_size);
-    run({m, n, k, trans_a, trans_b, accumulate, false}, ar.data(), br.data(), c);
+    run(packed_key(m, n, k, trans_a, trans_b, accumulate, false), ar.data(), br.data(), c);
   }
+}
+
+void matmul_strided(const float* a, int lda, const float* b, int ldb, float* c, int ldc, int m,
+                    int n, int k, bool trans_a, bool trans_b, bool accumulate) {
+  LLMF_CHECK(m > 0 && n > 0 && k > 0) << "matmul dims " << m << "x" << n << "x" << k;
+  run({m, n, k, trans_a, trans_b, accumulate, false, lda, ldb, ldc}, const_cast<float*>(a),
+      const_cast<float*>(b), c);
 }
 
 double measure_gemm_flops(int n, Precision precision, int repeats) {
@@ -119,7 +140,7 @@ double measure_gemm_flops(int n, Precision precision, int repeats) {
     to_bf16(b.data(), b16.data(), b.size());
   }
   // The peak is the product itself, without the fp32->bf16 conversions.
-  Key key{n, n, n, false, false, false, native};
+  Key key = packed_key(n, n, n, false, false, false, native);
   auto once = [&] {
     if (native) run(key, a16.data(), b16.data(), c.data());
     else run(key, a.data(), b.data(), c.data());
