@@ -75,6 +75,13 @@ class BytesMap {
     }
   }
   size_t size() const { return size_; }
+  // Calls fn(std::string_view key, uint32_t value) for every entry, in no fixed order.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const Slot& s : slots_) {
+      if (s.len != kEmpty) fn(key_of(s), s.value);
+    }
+  }
 
  private:
   static constexpr uint32_t kEmpty = 0xFFFFFFFFu;

@@ -229,7 +229,9 @@ void write_tokenizer_json(const Tokenizer& tokenizer, const std::string& path) {
   model["fuse_unk"] = false;
   model["byte_fallback"] = false;
   model["ignore_merges"] = vocab.whole_piece_lookup();
-  ordered_json v = ordered_json::object();
+  // A std::map-backed object: ordered_json's lookups are linear, which is quadratic
+  // over 100k tokens. HF reads vocab as a map, so key order does not matter.
+  json v = json::object();
   for (uint32_t id = 0; id < vocab.id_limit(); ++id) {
     if (vocab.has(id)) v[bytes_to_hf(vocab.bytes(id))] = id;
   }
