@@ -26,10 +26,15 @@ void expect_parity(const std::string& encoding, const std::vector<std::string>& 
     size_t k = 0;
     while (k < got.size() && k < want[i].size() && got[k] == want[i][k]) ++k;
     std::string ours, theirs;
-    for (size_t j = k; j < std::min(got.size(), k + 4); ++j)
-      ours += "[" + std::string(tok.token_bytes(got[j])) + "]";
-    for (size_t j = k; j < std::min(want[i].size(), k + 4); ++j)
-      theirs += "[" + std::string(tok.token_bytes(want[i][j])) + "]";
+    auto show = [&](const std::vector<uint32_t>& ids, std::string* out) {
+      for (size_t j = k; j < std::min(ids.size(), k + 4); ++j) {
+        out->append("[");
+        out->append(tok.token_bytes(ids[j]));
+        out->append("]");
+      }
+    };
+    show(got, &ours);
+    show(want[i], &theirs);
     ADD_FAILURE() << encoding << " document " << i << " differs at token " << k << ": ours "
                   << ours << " tiktoken " << theirs;
   }
