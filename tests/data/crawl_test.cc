@@ -156,7 +156,7 @@ Site build_site() {
   return s;
 }
 
-class CrawlTest : public ::testing::Test {
+class DataCrawlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
@@ -218,7 +218,7 @@ class CrawlTest : public ::testing::Test {
   static inline std::map<std::string, nlohmann::json> kept_;
 };
 
-TEST_F(CrawlTest, GoodArticlesAreKeptWithoutBoilerplateAndWithParagraphs) {
+TEST_F(DataCrawlTest, GoodArticlesAreKeptWithoutBoilerplateAndWithParagraphs) {
   for (int i : {0, 1, 2, 4, 6, 7, 8, 9}) {
     std::string p = "/article_" + std::to_string(i) + ".html";
     ASSERT_TRUE(kept(p)) << p << " removed as " << removal(p);
@@ -232,7 +232,7 @@ TEST_F(CrawlTest, GoodArticlesAreKeptWithoutBoilerplateAndWithParagraphs) {
   }
 }
 
-TEST_F(CrawlTest, ExactAndNearDuplicatesKeepOneCopy) {
+TEST_F(DataCrawlTest, ExactAndNearDuplicatesKeepOneCopy) {
   EXPECT_NE(kept("/article_3.html"), kept("/copy_of_3.html"));
   EXPECT_EQ(removal(kept("/article_3.html") ? "/copy_of_3.html" : "/article_3.html"),
             "dedup_exact/exact_duplicate");
@@ -241,7 +241,7 @@ TEST_F(CrawlTest, ExactAndNearDuplicatesKeepOneCopy) {
             "dedup_minhash/near_duplicate");
 }
 
-TEST_F(CrawlTest, SpamBoilerplateForeignAndBannedPagesAreRemovedForTheRightReason) {
+TEST_F(DataCrawlTest, SpamBoilerplateForeignAndBannedPagesAreRemovedForTheRightReason) {
   EXPECT_EQ(removal("/stuffed.html").rfind("gopher_repetition/top_", 0), 0u) << removal("/stuffed.html");
   EXPECT_EQ(removal("/spam.html").rfind("gopher_repetition/dup_", 0), 0u) << removal("/spam.html");
   EXPECT_EQ(removal("/boilerplate.html"), "extract/empty_text");
@@ -257,7 +257,7 @@ TEST_F(CrawlTest, SpamBoilerplateForeignAndBannedPagesAreRemovedForTheRightReaso
     EXPECT_FALSE(kept(p)) << p;
 }
 
-TEST_F(CrawlTest, ChineseAndNonUtf8PagesAreDecodedAndKept) {
+TEST_F(DataCrawlTest, ChineseAndNonUtf8PagesAreDecodedAndKept) {
   ASSERT_TRUE(kept("/chinese.html")) << removal("/chinese.html");
   EXPECT_EQ(doc("/chinese.html")["language"], "zh");
   ASSERT_TRUE(kept("/chinese_gbk.html")) << removal("/chinese_gbk.html");
@@ -269,7 +269,7 @@ TEST_F(CrawlTest, ChineseAndNonUtf8PagesAreDecodedAndKept) {
   EXPECT_NE(latin_text.find("The caf\xC3\xA9 by the river served a na\xC3\xAFve"), std::string::npos) << latin_text;
 }
 
-TEST_F(CrawlTest, EmailAndPublicIpAreReplaced) {
+TEST_F(DataCrawlTest, EmailAndPublicIpAreReplaced) {
   ASSERT_TRUE(kept("/contact.html")) << removal("/contact.html");
   std::string text = doc("/contact.html")["text"];
   EXPECT_EQ(text.find("jane.smith"), std::string::npos);
@@ -278,7 +278,7 @@ TEST_F(CrawlTest, EmailAndPublicIpAreReplaced) {
   EXPECT_EQ(doc("/contact.html")["filters"]["pii_emails"], 1);
 }
 
-TEST_F(CrawlTest, ReportAccountsForEveryPageAndTokenShardsHoldTheCleanText) {
+TEST_F(DataCrawlTest, ReportAccountsForEveryPageAndTokenShardsHoldTheCleanText) {
   // Every fetched page (site pages, Debian pages, index, the 404) entered extraction.
   const StageCount* extract = nullptr;
   for (const auto& [name, c] : report_->stages())

@@ -20,7 +20,7 @@ std::string change_words(const std::string& text, double fraction, uint64_t seed
   return test::join(out, " ");
 }
 
-TEST(MinHash, SimilarityTracksJaccard) {
+TEST(DataMinHash, SimilarityTracksJaccard) {
   MinHasher h;
   EXPECT_EQ(h.n_hashes(), 112);
   std::string a = normalize_for_dedup(test::join(test::english_paragraphs(1, 8), " "));
@@ -44,7 +44,7 @@ TEST(MinHash, SimilarityTracksJaccard) {
 
 // Three inputs; exact and near duplicates across them, with a tiny memory budget
 // so that the keys go through many disk partitions.
-TEST(Dedup, FindsExactAndNearDuplicatesAcrossFilesThroughPartitions) {
+TEST(DataDedup, FindsExactAndNearDuplicatesAcrossFilesThroughPartitions) {
   test::TempDir dir;
   MinHasher h;
   std::vector<std::vector<std::string>> files = {{}, {}, {}};
@@ -101,7 +101,7 @@ TEST(Dedup, FindsExactAndNearDuplicatesAcrossFilesThroughPartitions) {
   }
 }
 
-TEST(TokenShard, RoundTripsBothWidthsWithBosBetweenDocuments) {
+TEST(DataTokenShard, RoundTripsBothWidthsWithBosBetweenDocuments) {
   test::TempDir dir;
   for (uint32_t vocab : {50257u, 200019u}) {
     std::string path = dir / ("s" + std::to_string(vocab) + ".bin");
@@ -123,7 +123,7 @@ TEST(TokenShard, RoundTripsBothWidthsWithBosBetweenDocuments) {
   }
 }
 
-TEST(TokenShard, RejectsTruncatedAndForeignFilesAndLeavesNoPartialShard) {
+TEST(DataTokenShard, RejectsTruncatedAndForeignFilesAndLeavesNoPartialShard) {
   test::TempDir dir;
   std::string path = dir / "a.bin";
   {

@@ -24,7 +24,7 @@ std::string all_filters(std::string text, const std::string& lang = "en") {
   return "";
 }
 
-TEST(TextUtils, SplitsWordsLikeNltkAndCjkPerCharacter) {
+TEST(DataTextUtils, SplitsWordsLikeNltkAndCjkPerCharacter) {
   auto w = split_words("Hello, world! It's 3.5 km... 中文字");
   std::vector<std::string> got(w.begin(), w.end());
   std::vector<std::string> want = {"Hello", ",", "world", "!", "It's", "3", ".", "5", "km", "...",
@@ -35,7 +35,7 @@ TEST(TextUtils, SplitsWordsLikeNltkAndCjkPerCharacter) {
   EXPECT_EQ(count_sentences("第一句。第二句。"), 2u);
 }
 
-TEST(GopherRepetition, CountsLikeDatatrove) {
+TEST(DataGopherRepetition, CountsLikeDatatrove) {
   std::vector<std::string_view> items = {"a", "bb", "a", "bb", "c"};
   EXPECT_EQ(find_duplicates(items), (std::pair<size_t, size_t>{2, 3}));
   auto w = split_words("a b c a b c a b");
@@ -45,7 +45,7 @@ TEST(GopherRepetition, CountsLikeDatatrove) {
   EXPECT_EQ(find_all_duplicate(w, 3), 3u);
 }
 
-TEST(GopherRepetition, RemovesRepeatedLinesAndStuffedKeywords) {
+TEST(DataGopherRepetition, RemovesRepeatedLinesAndStuffedKeywords) {
   std::string repeated;
   for (int i = 0; i < 10; ++i) repeated += "Buy cheap watches today at the best price.\n";
   repeated += good_english(1);
@@ -61,7 +61,7 @@ TEST(GopherRepetition, RemovesRepeatedLinesAndStuffedKeywords) {
   EXPECT_EQ(gopher_repetition_filter(stuffed, w2, off), "");
 }
 
-TEST(GopherQuality, AppliesEachRule) {
+TEST(DataGopherQuality, AppliesEachRule) {
   GopherQualityConfig c;
   auto check = [&](const std::string& text, const std::string& lang = "en") {
     TextWords w(text);
@@ -89,7 +89,7 @@ TEST(GopherQuality, AppliesEachRule) {
   EXPECT_EQ(check("The cat and the dog sat with the owl."), "");
 }
 
-TEST(C4, LineRulesDropLinesAndDocumentRulesDropDocuments) {
+TEST(DataC4, LineRulesDropLinesAndDocumentRulesDropDocuments) {
   std::string text = good_english(5) + "\nShort line\nPlease enable javascript in your browser now.\n"
                      "Read our privacy policy for the details please.\nA fact about rivers [1] and lakes [edit].";
   std::string t = text;
@@ -116,7 +116,7 @@ TEST(C4, LineRulesDropLinesAndDocumentRulesDropDocuments) {
   EXPECT_EQ(np.find("no end punctuation"), std::string::npos);
 }
 
-TEST(FineWeb, AppliesEachRule) {
+TEST(DataFineWeb, AppliesEachRule) {
   FineWebConfig c;
   auto check = [&](const std::string& text) {
     TextWords w(text);
@@ -139,13 +139,13 @@ TEST(FineWeb, AppliesEachRule) {
   EXPECT_EQ(check(""), "empty");
 }
 
-TEST(Filters, GoodEnglishAndChinesePassEverything) {
+TEST(DataFilters, GoodEnglishAndChinesePassEverything) {
   for (uint64_t s = 20; s < 30; ++s) EXPECT_EQ(all_filters(good_english(s)), "") << s;
   for (uint64_t s = 1; s < 5; ++s)
     EXPECT_EQ(all_filters(test::join(test::chinese_paragraphs(s, 5), "\n\n"), "zh"), "") << s;
 }
 
-TEST(UrlFilter, BlocksDomainsSubdomainsAndWords) {
+TEST(DataUrlFilter, BlocksDomainsSubdomainsAndWords) {
   test::TempDir dir;
   test::write_bytes(dir / "domains.txt", "# blocked\nbad.example\n");
   test::write_bytes(dir / "words.txt", "casino\n");
@@ -167,7 +167,7 @@ TEST(UrlFilter, BlocksDomainsSubdomainsAndWords) {
   EXPECT_EQ(UrlFilter().check("http://anything/"), "");
 }
 
-TEST(Pii, ReplacesEmailsAndPublicIpsOnly) {
+TEST(DataPii, ReplacesEmailsAndPublicIpsOnly) {
   PiiConfig c;
   std::string t = "Write to john.doe+news@mail.example.org, or call 8.8.8.8 and 192.168.1.1; "
                   "version 1.2.3.4.5 and 10.0.0.1 stay. user@localhost stays. 300.1.1.1 too.";
@@ -180,7 +180,7 @@ TEST(Pii, ReplacesEmailsAndPublicIpsOnly) {
   EXPECT_TRUE(is_public_ipv4(93, 184, 216, 34));
 }
 
-TEST(LangId, EnglishChineseGerman) {
+TEST(DataLangId, EnglishChineseGerman) {
   auto en = identify_language(good_english(11));
   EXPECT_EQ(en.code, "en");
   EXPECT_GT(en.score, 0.9);

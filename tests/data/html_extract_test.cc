@@ -29,7 +29,7 @@ const char* kPage = R"(<!DOCTYPE html>
 <noscript>Please enable JavaScript</noscript>
 </body></html>)";
 
-TEST(HtmlExtract, KeepsMainContentWithParagraphsAndDropsBoilerplate) {
+TEST(DataHtmlExtract, KeepsMainContentWithParagraphsAndDropsBoilerplate) {
   ExtractedPage p = extract_html(kPage);
   EXPECT_EQ(p.title, "River  Stories");
   const std::string& t = p.text;
@@ -44,7 +44,7 @@ TEST(HtmlExtract, KeepsMainContentWithParagraphsAndDropsBoilerplate) {
   }
 }
 
-TEST(HtmlExtract, WithoutMainDropsLinkFarmsAndBoilerplateClasses) {
+TEST(DataHtmlExtract, WithoutMainDropsLinkFarmsAndBoilerplateClasses) {
   std::string html =
       "<html><body><div class=\"menu\">Products Services Contact</div>"
       "<div><a href=1>Cheap link one</a> <a href=2>Cheap link two</a> <a href=3>Cheap link three</a></div>"
@@ -60,7 +60,7 @@ TEST(HtmlExtract, WithoutMainDropsLinkFarmsAndBoilerplateClasses) {
   EXPECT_EQ(p.text.find("Share on"), std::string::npos) << p.text;
 }
 
-TEST(HtmlExtract, SurvivesBrokenMarkupAndEntities) {
+TEST(DataHtmlExtract, SurvivesBrokenMarkupAndEntities) {
   ExtractedPage p = extract_html("<p>Tom &amp; Jerry &lt;3 caf&eacute;<p>second<div><b>unclosed");
   EXPECT_NE(p.text.find("Tom & Jerry <3 caf\xC3\xA9"), std::string::npos) << p.text;
   EXPECT_NE(p.text.find("second"), std::string::npos);

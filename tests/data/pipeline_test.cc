@@ -60,7 +60,7 @@ std::vector<nlohmann::json> read_clean(const std::string& out) {
   return docs;
 }
 
-TEST(Pipeline, JsonlInputsGiveCleanJsonlTokenShardsAndAReport) {
+TEST(DataPipeline, JsonlInputsGiveCleanJsonlTokenShardsAndAReport) {
   TempDir dir;
   make_jsonl_inputs(dir.path());
   auto c = base_config(dir, "out");
@@ -94,7 +94,7 @@ TEST(Pipeline, JsonlInputsGiveCleanJsonlTokenShardsAndAReport) {
   EXPECT_NE(txt.find("\"f3d0\"") == std::string::npos ? txt.find("f3d") : 0, std::string::npos);
 }
 
-TEST(Pipeline, ResumesFromFinishedFilesAfterAnInterruption) {
+TEST(DataPipeline, ResumesFromFinishedFilesAfterAnInterruption) {
   TempDir dir;
   make_jsonl_inputs(dir.path());
   auto c = base_config(dir, "out");
@@ -120,7 +120,7 @@ TEST(Pipeline, ResumesFromFinishedFilesAfterAnInterruption) {
   EXPECT_THROW(run_pipeline(c), Error);
 }
 
-TEST(Pipeline, SlicesRunSeparatelyAndDedupMergesTheirSignatures) {
+TEST(DataPipeline, SlicesRunSeparatelyAndDedupMergesTheirSignatures) {
   TempDir dir;
   make_jsonl_inputs(dir.path());
   auto whole = base_config(dir, "whole");
@@ -151,7 +151,7 @@ TEST(Pipeline, SlicesRunSeparatelyAndDedupMergesTheirSignatures) {
   EXPECT_THROW(run_dedup_stage(partial), Error);
 }
 
-TEST(Pipeline, BadInputIsCountedAndReportedNeverFatal) {
+TEST(DataPipeline, BadInputIsCountedAndReportedNeverFatal) {
   TempDir dir;
   std::string good = test::join(test::english_paragraphs(5, 5), "\n\n");
   // Truncated .warc.gz: first record complete, second cut.

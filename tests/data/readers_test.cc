@@ -26,7 +26,7 @@ std::vector<WarcRecord> read_all(const std::string& bytes, std::vector<InputErro
   return out;
 }
 
-TEST(ByteReader, ReadsMultiMemberGzipAndZstdLineByLine) {
+TEST(DataByteReader, ReadsMultiMemberGzipAndZstdLineByLine) {
   std::string text = "first line\r\nsecond line\nthird";
   std::string gz = gzip_member("first line\r\n") + gzip_member("second line\n") + gzip_member("third");
   for (const std::string& data : {text, gz, test::zstd_compress(text)}) {
@@ -42,7 +42,7 @@ TEST(ByteReader, ReadsMultiMemberGzipAndZstdLineByLine) {
   }
 }
 
-TEST(ByteReader, TruncatedGzipIsAnErrorNamingTheFileNotACrash) {
+TEST(DataByteReader, TruncatedGzipIsAnErrorNamingTheFileNotACrash) {
   std::string gz = gzip_member(std::string(100000, 'a') + "\n");
   gz.resize(gz.size() / 2);
   ByteReader r(gz, "cut.gz");
@@ -55,7 +55,7 @@ TEST(ByteReader, TruncatedGzipIsAnErrorNamingTheFileNotACrash) {
   EXPECT_NE(r.error().find("truncated gzip"), std::string::npos) << r.error();
 }
 
-TEST(ByteReader, LongLineIsCutAndFlagged) {
+TEST(DataByteReader, LongLineIsCutAndFlagged) {
   std::string data = std::string(5000, 'x') + "\nshort\n";
   ByteReader r(data, "mem");
   std::string line;
@@ -68,7 +68,7 @@ TEST(ByteReader, LongLineIsCutAndFlagged) {
   EXPECT_EQ(line, "short");
 }
 
-TEST(WarcReader, ReadsTypesVersionsAndGzipMembers) {
+TEST(DataWarcReader, ReadsTypesVersionsAndGzipMembers) {
   std::string page = "<html><body><p>Hello</p></body></html>";
   std::string raw = warc_record("warcinfo", "", "software: test\r\n") +
                     warc_record("response", "http://a.example/", test::http_response(page)) +
@@ -103,7 +103,7 @@ TEST(WarcReader, ReadsTypesVersionsAndGzipMembers) {
   }
 }
 
-TEST(WarcReader, ContentLengthTooLongOrTooShortDropsOnlyThatRecord) {
+TEST(DataWarcReader, ContentLengthTooLongOrTooShortDropsOnlyThatRecord) {
   std::string good1 = warc_record("conversion", "http://1/", "one");
   std::string good3 = warc_record("conversion", "http://3/", "three");
   std::string bad = warc_record("conversion", "http://2/", "two two two");
@@ -125,7 +125,7 @@ TEST(WarcReader, ContentLengthTooLongOrTooShortDropsOnlyThatRecord) {
   }
 }
 
-TEST(WarcReader, LyingLengthPastEndOfFileAndTruncationAreCounted) {
+TEST(DataWarcReader, LyingLengthPastEndOfFileAndTruncationAreCounted) {
   std::string a = warc_record("conversion", "http://1/", "one");
   std::string b = warc_record("conversion", "http://2/", "two");
   std::string lying = a;
@@ -144,7 +144,7 @@ TEST(WarcReader, LyingLengthPastEndOfFileAndTruncationAreCounted) {
   EXPECT_EQ(errors.back().kind, "warc_truncated_record");
 }
 
-TEST(WarcReader, GarbageOversizeAndTruncatedGzipAreSkippedWithErrors) {
+TEST(DataWarcReader, GarbageOversizeAndTruncatedGzipAreSkippedWithErrors) {
   std::string a = warc_record("conversion", "http://1/", "one");
   std::string big = warc_record("conversion", "http://big/", std::string(5000, 'z'));
   std::string c = warc_record("conversion", "http://3/", "three");
@@ -165,7 +165,7 @@ TEST(WarcReader, GarbageOversizeAndTruncatedGzipAreSkippedWithErrors) {
   EXPECT_TRUE(saw);
 }
 
-TEST(HttpResponse, DecodesChunkedAndGzipBodies) {
+TEST(DataHttpResponse, DecodesChunkedAndGzipBodies) {
   std::string chunked =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nHello\r\n7\r\n, world\r\n0\r\n\r\n";
   HttpResponse r;
@@ -178,7 +178,7 @@ TEST(HttpResponse, DecodesChunkedAndGzipBodies) {
   EXPECT_NE(parse_http_response("not http", 100, r), "");
 }
 
-TEST(JsonlReader, ReadsCompressedFilesAndSkipsBadLinesWithErrors) {
+TEST(DataJsonlReader, ReadsCompressedFilesAndSkipsBadLinesWithErrors) {
   TempDir dir;
   std::string lines =
       "{\"id\": \"a\", \"content\": \"first\", \"url\": \"http://a/\"}\n"
@@ -207,7 +207,7 @@ TEST(JsonlReader, ReadsCompressedFilesAndSkipsBadLinesWithErrors) {
   }
 }
 
-TEST(JsonlReader, HundredMegabyteLineIsSkippedWithBoundedMemory) {
+TEST(DataJsonlReader, HundredMegabyteLineIsSkippedWithBoundedMemory) {
   TempDir dir;
   {
     std::ofstream f(dir / "big.jsonl", std::ios::binary);
@@ -226,7 +226,7 @@ TEST(JsonlReader, HundredMegabyteLineIsSkippedWithBoundedMemory) {
   EXPECT_EQ(errors[0].kind, "jsonl_line_too_long");
 }
 
-TEST(Charset, ConvertsDeclaredAndSniffedCharsetsToUtf8) {
+TEST(DataCharset, ConvertsDeclaredAndSniffedCharsetsToUtf8) {
   CharsetConverter conv;
   std::string out;
   // ISO-8859-1 "café" declared in the HTTP header.
