@@ -1,9 +1,13 @@
 // BPE trainer; see trainer.h.
 #include "tokenizer/trainer.h"
 
+#include <zstd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <cstring>
 #include <queue>
 #include <thread>
 #include <unordered_map>
@@ -47,6 +51,32 @@ std::vector<std::string_view> chunk_text(std::string_view text) {
   }
   if (!text.empty()) chunks.push_back(text);
   return chunks;
+}
+
+bool ends_with(const std::string& s, const char* suffix) {
+  size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// Whole-file zstd decompression (the data pipeline writes clean/NNNNNN.jsonl.zst).
+std::string zstd_decompress(const std::string& compressed, const std::string& path) {
+  std::string out;
+  ZSTD_DCtx* ctx = ZSTD_createDCtx();
+  ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
+  std::string buf(ZSTD_DStreamOutSize(), '\0');
+  size_t ret = 1;
+  while (in.pos < in.size) {
+    ZSTD_outBuffer o{buf.data(), buf.size(), 0};
+    ret = ZSTD_decompressStream(ctx, &o, &in);
+    if (ZSTD_isError(ret)) {
+      ZSTD_freeDCtx(ctx);
+      ErrorBuilder("tokenizer") << path << ": zstd: " << ZSTD_getErrorName(ret);
+    }
+    out.append(buf.data(), o.pos);
+  }
+  ZSTD_freeDCtx(ctx);
+  if (ret != 0) ErrorBuilder("tokenizer") << path << ": truncated zstd stream";
+  return out;
 }
 
 }  // namespace
@@ -128,8 +158,28 @@ void BpeTrainer::add_documents(const std::vector<std::string>& docs) {
 }
 
 void BpeTrainer::add_file(const std::string& path, const std::string& json_field) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(path, ec)) {
+      std::string p = e.path().string();
+      if (e.is_regular_file() && (ends_with(p, ".jsonl") || ends_with(p, ".jsonl.zst") || ends_with(p, ".txt")))
+        files.push_back(p);
+    }
+    if (files.empty())
+      ErrorBuilder("tokenizer") << "directory " << path << " has no .jsonl, .jsonl.zst or .txt files";
+    std::sort(files.begin(), files.end());
+    for (const std::string& f : files) add_file(f, json_field);
+    return;
+  }
   std::string text = read_file(path);
-  bool jsonl = path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
+  std::string name = path;
+  if (ends_with(path, ".zst")) {
+    text = zstd_decompress(text, path);
+    name = path.substr(0, path.size() - 4);
+  }
+  bool jsonl = ends_with(name, ".jsonl");
   if (!jsonl) {
     add_documents(std::vector<std::string_view>{text});
     return;

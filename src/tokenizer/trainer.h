@@ -41,10 +41,12 @@ class BpeTrainer {
   // Counts the pieces of each document (cut to max_doc_chars), on n_threads threads.
   void add_documents(const std::vector<std::string_view>& docs);
   void add_documents(const std::vector<std::string>& docs);
-  // A file of training text: `.jsonl` takes the string field `json_field` of each line
-  // as one document; anything else is plain UTF-8 text, one document per file (cut
-  // into chunks at piece boundaries for counting). Throws Error("tokenizer") naming
-  // the file and line of malformed input.
+  // A file of training text: `.jsonl` (or `.jsonl.zst`, as the data pipeline writes
+  // under clean/) takes the string field `json_field` of each line as one document;
+  // anything else is plain UTF-8 text (`.zst` decompressed), one document per file,
+  // cut into chunks at piece boundaries for counting. A directory adds its .jsonl,
+  // .jsonl.zst and .txt files in name order. Throws Error("tokenizer") naming the file
+  // and line of malformed input.
   void add_file(const std::string& path, const std::string& json_field = "text");
 
   uint64_t documents() const { return documents_; }

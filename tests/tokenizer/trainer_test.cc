@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "core/error.h"
@@ -103,6 +104,13 @@ TEST(BpeTrainer, ReadsJsonlAndRejectsBadLines) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("bad.jsonl:2"), std::string::npos) << e.what();
   }
+  // The data pipeline's clean/ folder: .jsonl.zst files, read as a directory.
+  fs::create_directories(dir / "clean");
+  ASSERT_EQ(std::system(("printf '{\"text\": \"zz top\"}\\n' | zstd -q -o " + (dir / "clean/000000.jsonl.zst").string()).c_str()), 0);
+  BpeTrainer z(o);
+  z.add_file((dir / "clean").string());
+  EXPECT_EQ(z.documents(), 1u);
+  EXPECT_EQ(z.bytes(), 6u);
   fs::remove_all(dir);
 }
 
