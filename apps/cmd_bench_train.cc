@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "apps/command.h"
+#include "apps/model_options.h"
 #include "core/arena.h"
 #include "core/cli_options.h"
 #include "core/error.h"
@@ -19,31 +20,17 @@ int run_bench_train(int argc, char** argv) {
                   "Times full training steps (forward, backward, AdamW) on random tokens and\n"
                   "prints tokens/s and MFU: (6 N + 12 L d T) FLOPs per token over the GEMM peak\n"
                   "this program measures first (1024^3 product, same precision).");
-  opts.add("dim", "384", "model width (hidden_size)")
-      .add("layers", "6", "transformer blocks")
-      .add("heads", "6", "attention heads")
-      .add("kv-heads", "6", "key/value heads (GQA when fewer than heads)")
-      .add("ffn", "1024", "SwiGLU hidden size (intermediate_size)")
-      .add("vocab", "4096", "vocabulary size")
-      .add("seq", "256", "sequence length")
-      .add("batch", "8", "sequences per step")
+  ModelConfig defaults;  // the 13.8M reference shape, untied head
+  defaults.tie_embeddings = false;
+  add_model_shape_options(opts, defaults);
+  opts.add("batch", "8", "sequences per step")
       .add("steps", "5", "measured steps (after one warm-up step)")
       .add("precision", "fp32", "matrix-product inputs: fp32 or bf16")
-      .add_flag("tied", "tie the LM head to the token embedding")
       .add_flag("verbose", "print every step")
       .add_flag("profile", "print time per op over the measured steps");
   if (!opts.parse(argc, argv)) return 0;
   if (opts.get_bool("profile")) set_profiling(true);
-  ModelConfig c;
-  c.dim = int(opts.get_int("dim"));
-  c.n_layers = int(opts.get_int("layers"));
-  c.n_heads = int(opts.get_int("heads"));
-  c.n_kv_heads = int(opts.get_int("kv-heads"));
-  c.ffn_dim = int(opts.get_int("ffn"));
-  c.vocab_size = int(opts.get_int("vocab"));
-  c.max_seq_len = int(opts.get_int("seq"));
-  c.tie_embeddings = opts.get_bool("tied");
-  c.validate();
+  ModelConfig c = model_config_from_options(opts);
   Precision precision = parse_precision(opts.get("precision"));
   int batch = int(opts.get_int("batch")), steps = int(opts.get_int("steps"));
   if (batch <= 0 || steps <= 0) ErrorBuilder("cli") << "--batch and --steps must be positive";
