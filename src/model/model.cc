@@ -5,6 +5,7 @@
 
 #include "core/cpu_state.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/profiler.h"
 #include "core/rng.h"
 #include "kernels/cpu/attention.h"
@@ -29,6 +30,14 @@ Model::Model(const ModelConfig& config, Precision precision)
       params_(layout_.total()),
       grads_(layout_.total()) {
   enable_flush_denormals();
+  if (precision_ == Precision::kBf16 && !cpu::native_bf16_available()) {
+    static bool warned = false;  // once per process
+    if (!warned) {
+      LLMF_LOG(Warn) << "bf16: this CPU has no AVX512_BF16/AMX; products run in fp32 on "
+                        "bf16-rounded inputs (bf16 numerics, no speed-up)";
+      warned = true;
+    }
+  }
 }
 
 float* Model::param(const std::string& name) {

@@ -1,0 +1,121 @@
+// The llmforge binary as a user runs it: help texts, the init -> loss round trip,
+// clear errors on bad input, and a short quickstart (the README's main job).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "../test_util.h"
+#include "model/model_io.h"
+#include "train/token_lines.h"
+
+namespace llmforge {
+namespace {
+
+struct RunResult {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+RunResult run(const std::string& args) {
+  std::string cmd = std::string(LLMFORGE_BINARY_DIR) + "/llmforge " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, ""};
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST(Cli, EveryCommandHasHelpListingDefaults) {
+  RunResult top = run("--help");
+  ASSERT_EQ(top.status, 0) << top.output;
+  for (const char* cmd : {"init", "loss", "quickstart", "bench train", "version"}) {
+    EXPECT_NE(top.output.find(std::string("  ") + cmd), std::string::npos) << cmd;
+    RunResult help = run(std::string(cmd) + " --help");
+    EXPECT_EQ(help.status, 0) << cmd;
+    EXPECT_NE(help.output.find("usage: llmforge"), std::string::npos) << cmd;
+  }
+  RunResult bench = run("bench train --help");
+  for (const char* opt : {"--dim", "--layers", "--heads", "--kv-heads", "--ffn", "--vocab",
+                          "--seq", "--batch", "--steps", "--precision"})
+    EXPECT_NE(bench.output.find(opt), std::string::npos) << opt;
+  EXPECT_NE(bench.output.find("(default: 384)"), std::string::npos);
+}
+
+TEST(Cli, UnknownCommandsAndOptionsFailClearly) {
+  RunResult r = run("frobnicate");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("unknown command 'frobnicate'"), std::string::npos) << r.output;
+  r = run("init --out /tmp/x --bogus 3");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("unknown option --bogus"), std::string::npos) << r.output;
+  r = run("init --out /tmp/x --dim 30 --heads 4");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("n_heads 4 does not divide dim 30"), std::string::npos) << r.output;
+}
+
+TEST(Cli, InitThenLossMatchesTheLibrary) {
+  std::string dir = testing::temp_dir("cli/model");
+  std::filesystem::remove_all(dir);
+  RunResult init = run("init --out " + dir + " --dim 32 --layers 2 --heads 4 --kv-heads 2 "
+                       "--ffn 48 --vocab 50 --seq 16 --seed 3");
+  ASSERT_EQ(init.status, 0) << init.output;
+  std::string tokens = testing::temp_dir("cli/tokens.txt");
+  {
+    std::ofstream f(tokens);
+    f << "1 2 3 4 5 6 7\n\n49 0 12\n 8  9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24\n";
+  }
+  RunResult loss = run("loss --model " + dir + " --tokens " + tokens);
+  ASSERT_EQ(loss.status, 0) << loss.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(loss.output, m, std::regex("loss ([0-9.]+) nats/token over (\\d+) tokens in 3 sequences")))
+      << loss.output;
+  auto model = load_model(dir);
+  auto seqs = read_token_lines(tokens, 50, 16);
+  SequenceLoss expected = sequence_loss(*model, seqs, 1);  // one at a time: no padding at all
+  EXPECT_EQ(std::stol(m[2]), expected.tokens);
+  EXPECT_NEAR(std::stod(m[1]), expected.mean(), 1e-5);
+
+  // Bad token files name the file, line and column.
+  {
+    std::ofstream f(tokens);
+    f << "1 2 3\n4 50 6\n";
+  }
+  loss = run("loss --model " + dir + " --tokens " + tokens);
+  EXPECT_EQ(loss.status, 1);
+  EXPECT_NE(loss.output.find("tokens.txt:2:3: token id 50 is outside the vocabulary"),
+            std::string::npos)
+      << loss.output;
+  {
+    std::ofstream f(tokens);
+    for (int i = 0; i < 18; ++i) f << i << " ";
+  }
+  loss = run("loss --model " + dir + " --tokens " + tokens);
+  EXPECT_NE(loss.output.find("longer than the context"), std::string::npos) << loss.output;
+}
+
+TEST(Cli, QuickstartTrainsSavesAndSamples) {
+  std::string out = testing::temp_dir("cli/quickstart");
+  std::filesystem::remove_all(out);
+  RunResult r = run("quickstart --out " + out +
+                    " --steps 40 --documents 400 --dim 32 --layers 1 --heads 2 --ffn 64 "
+                    "--seq 32 --batch 4 --eval-every 20");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("arenas: parameters"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("greedy"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(out + "/model/model.safetensors"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/model/training_state.safetensors"));
+  // The loss must have fallen from ln(257) = 5.55 within 40 steps.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("40/40 .*loss ([0-9.]+) val ([0-9.]+)")))
+      << r.output;
+  EXPECT_LT(std::stod(m[2]), 4.0) << r.output;
+}
+
+}  // namespace
+}  // namespace llmforge
