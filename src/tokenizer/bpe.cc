@@ -2,6 +2,7 @@
 #include "tokenizer/bpe.h"
 
 #include <algorithm>
+#include <cstring>
 #include <queue>
 
 #include "core/error.h"
@@ -67,6 +68,18 @@ void BpeVocab::finalize(bool whole_piece_lookup) {
                                       << ": byte-level BPE needs all 256 single bytes";
     byte_ids_[b] = id;
   }
+  hot_.assign(kHotSlots, HotSlot{});
+  for (uint32_t id = 0; id < offsets_.size(); ++id) {
+    if (offsets_[id] == kNone || lengths_[id] < 2 || lengths_[id] > sizeof(HotSlot::bytes)) continue;
+    std::string_view b = bytes(id);
+    uint64_t h = hash_bytes(b.data(), b.size());
+    HotSlot& slot = hot_[h & (kHotSlots - 1)];
+    if (slot.len != 0) continue;
+    slot.hash = h;
+    slot.id = id;
+    slot.len = static_cast<uint8_t>(b.size());
+    std::memcpy(slot.bytes, b.data(), b.size());
+  }
   low_pairs_.assign(256 * 256, {PairMap::kNoRank, 0});
   for (uint32_t a = 0; a < 256; ++a) {
     for (uint32_t b = 0; b < 256; ++b) low_pairs_[a << 8 | b] = merges_.get(a, b);
@@ -82,7 +95,13 @@ void BpeVocab::encode_piece(std::string_view piece, std::vector<uint32_t>* out) 
     return;
   }
   if (whole_piece_lookup_) {
-    uint32_t id = by_bytes_.get(piece);
+    uint64_t h = hash_bytes(piece.data(), n);
+    const HotSlot& slot = hot_[h & (kHotSlots - 1)];
+    if (slot.hash == h && slot.len == n && std::memcmp(slot.bytes, piece.data(), n) == 0) {
+      out->push_back(slot.id);
+      return;
+    }
+    uint32_t id = by_bytes_.get(piece, h);
     if (id != kNone) {
       out->push_back(id);
       return;

@@ -75,6 +75,17 @@ class BpeVocab {
   // merges_ for pairs of ids below 256 (the single bytes, in every vocabulary we load),
   // as a dense table: the first round of lookups in every piece stays in cache.
   std::vector<PairMap::Merge> low_pairs_;
+  // A direct-mapped cache (256 KB) of short tokens with their bytes inline, filled in id
+  // order so the most frequent pieces (low ranks merge first) win their slots. A hit
+  // costs no probe of the multi-megabyte by_bytes_ table and its key arena.
+  struct HotSlot {
+    uint64_t hash = 0;
+    uint32_t id = 0;
+    uint8_t len = 0;  // 0: empty
+    char bytes[19] = {};
+  };
+  static constexpr size_t kHotSlots = 8192;
+  std::vector<HotSlot> hot_;
   std::vector<std::array<uint32_t, 3>> merge_list_;
   uint32_t byte_ids_[256];
   bool whole_piece_lookup_ = true;

@@ -63,9 +63,10 @@ class BytesMap {
       }
     }
   }
-  uint32_t get(std::string_view key) const {
+  uint32_t get(std::string_view key) const { return get(key, hash_bytes(key.data(), key.size())); }
+  // With the key's hash_bytes() already computed.
+  uint32_t get(std::string_view key, uint64_t h) const {
     if (size_ == 0) return kMissing;
-    uint64_t h = hash_bytes(key.data(), key.size());
     if (!filter_test(h)) return kMissing;
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
