@@ -3,6 +3,13 @@
 // \p{M}, \p{N} and \s (White_Space). The flag table is generated at build time from
 // Debian's unicode-data (Unicode 15.0) by gen_unicode_tables.py.
 //
+// Unicode version: Debian 12's unicode-data is Unicode 15.0. The npm tiktoken build
+// (regex-syntax 0.8.5) uses Unicode 16.0, and Python tiktoken's depends on its regex
+// crate. Characters first assigned in 15.1 or 16.0 (CJK Extension I, Garay, Todhri,
+// ... about 5,800 code points) are unassigned here, so text with them can split
+// differently from npm tiktoken; every character assigned in 15.0 matches (see
+// tests/tokenizer/parity_test.cc).
+//
 // Invalid UTF-8 (bad lead bytes, truncated sequences, overlongs, surrogates) decodes
 // one byte at a time as a "character" with no class, so byte-level BPE still
 // round-trips arbitrary bytes; tiktoken itself only ever sees valid UTF-8.

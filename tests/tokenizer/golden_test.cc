@@ -103,6 +103,17 @@ TEST(TiktokenGolden, CatastrophicallyRepetitive) {
   }
 }
 
+TEST(TiktokenGolden, LargeRepeated) {
+  // tiktoken's test_large_repeated: half a megabyte with no split point must not go quadratic.
+  const Tokenizer& t = enc("cl100k_base");
+  for (char c : {'x', ' '}) {
+    std::string big(500'000, c);
+    std::vector<uint32_t> ids = t.encode_ordinary(big);
+    EXPECT_LT(ids.size(), big.size() / 4);
+    EXPECT_EQ(t.decode(ids), big);
+  }
+}
+
 TEST(TiktokenGolden, BasicRoundTrip) {
   for (const char* name : {"gpt2", "cl100k_base", "o200k_base"}) {
     for (const char* value : {"hello", "hello ", "hello  ", " hello", " hello ", " hello  ",
