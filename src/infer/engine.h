@@ -1,0 +1,58 @@
+// The inference forward pass over a KV cache. Each row is one token of one sequence
+// at its own position; its keys and values are written into the cache slot of that
+// sequence and its query attends to that slot's positions 0..pos. The same call does
+// prefill (the rows of one prompt) and batched decode (one row per active sequence),
+// so a batch of 64 RL samples costs one pass over the weights per step.
+//
+// The engine reads the model's parameters and never changes them; it has its own
+// scratch buffers and cache. Not thread-safe: one thread drives an engine (the
+// server's scheduler thread); kernels inside use all OpenMP threads.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "infer/kv_cache.h"
+#include "model/model.h"
+
+namespace llmforge {
+
+class InferenceEngine {
+ public:
+  // `max_len` 0: the model's context (max_position_embeddings).
+  InferenceEngine(const Model& model, int n_slots, int max_len = 0);
+
+  const ModelConfig& config() const { return model_.config(); }
+  int n_slots() const { return cache_.n_slots(); }
+  int max_len() const { return cache_.max_len(); }
+  size_t cache_bytes() const { return cache_.bytes(); }
+
+  // Runs rows (token, slot, position) through the model. Rows of the same slot must
+  // come in position order, and every position below a row's must already be in the
+  // cache or earlier in this call. Logits of the rows listed in `logit_rows` go to
+  // `logits` (n_logit_rows, V) in that order. Throws Error for bad ids, slots or
+  // positions.
+  void forward(const int32_t* tokens, const int* slots, const int* positions, int n,
+               const int* logit_rows, int n_logit_rows, float* logits);
+
+  // Prompt tokens at positions start..start+n-1 of `slot`, in chunks of rows; the
+  // logits of the last row go to `last_logits` (V).
+  void prefill(int slot, const int32_t* tokens, int n, int start, float* last_logits);
+
+  // One row per sequence; logits (n, V).
+  void decode(const int32_t* tokens, const int* slots, const int* positions, int n,
+              float* logits);
+
+ private:
+  void ensure_scratch(int n);
+  void layer_forward(int l, const int* slots, const int* positions, int n);
+  void matmul(const float* a, const float* b, float* c, int m, int n, int k, bool acc);
+
+  const Model& model_;
+  KvCache cache_;
+  int cap_rows_ = 0;
+  std::vector<float> x_, norm_, rstd_, q_, k_, v_, att_, gate_, up_, h_, last_;
+  cpu::RopeTable rope_;
+};
+
+}  // namespace llmforge
