@@ -11,6 +11,7 @@
 // word there) and the stop words are the language's own (see stop_words_for()).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,10 +67,12 @@ struct FineWebConfig {
   double new_line_ratio = 0.3;
 };
 
-// Words shared by the filters, computed once per document.
+// Words shared by the filters, computed once per document, with a 64-bit hash and
+// the byte length of each (the n-gram statistics work on these, not on strings).
 struct TextWords {
   explicit TextWords(std::string_view text);
   std::vector<std::string_view> words;
+  std::vector<uint64_t> hashes;
 };
 
 bool is_cjk_language(const std::string& lang);
@@ -85,7 +88,7 @@ std::string fineweb_filter(std::string_view text, const TextWords& w, const Fine
 
 // Helpers exposed for tests: Gopher's duplicate counting.
 std::pair<size_t, size_t> find_duplicates(const std::vector<std::string_view>& items);
-size_t find_top_duplicate(const std::vector<std::string_view>& words, int n);
-size_t find_all_duplicate(const std::vector<std::string_view>& words, int n);
+size_t find_top_duplicate(const TextWords& words, int n);
+size_t find_all_duplicate(const TextWords& words, int n);
 
 }  // namespace llmforge::data

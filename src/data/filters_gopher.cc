@@ -54,23 +54,72 @@ struct SvHash {
   size_t operator()(std::string_view s) const { return hash_str(s); }
 };
 
-// The n-gram of words starting at i, as datatrove joins it: with spaces for top
-// n-grams, without for duplicated n-grams. We hash the word views instead of
-// building strings and keep the character length on the side.
-uint64_t ngram_hash(const std::vector<std::string_view>& w, size_t i, int n) {
-  uint64_t h = 0x12345;
-  for (int k = 0; k < n; ++k) h = mix64(h ^ hash_str(w[i + k], k));
-  return h;
-}
-size_t ngram_chars(const std::vector<std::string_view>& w, size_t i, int n) {
-  size_t c = 0;
-  for (int k = 0; k < n; ++k) c += w[i + k].size();
+// A set of 64-bit n-gram hashes with open addressing, reused across n-gram sizes
+// and documents of one thread so that the filter does not allocate per document.
+// Hash 0 is the empty-slot marker (an n-gram hashing to 0 is remapped to 1).
+class FlatCounter {
+ public:
+  void reset(size_t expected) {
+    size_t cap = 16;
+    while (cap < expected * 2) cap <<= 1;
+    if (keys_.size() < cap) {
+      keys_.assign(cap, 0);
+      counts_.assign(cap, 0);
+    } else {
+      std::fill(keys_.begin(), keys_.begin() + cap, 0);
+      std::fill(counts_.begin(), counts_.begin() + cap, 0);
+    }
+    mask_ = cap - 1;
+  }
+  // Adds one occurrence; returns the count after adding.
+  uint32_t add(uint64_t key) {
+    key = key ? key : 1;
+    size_t i = key & mask_;
+    while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask_;
+    keys_[i] = key;
+    return ++counts_[i];
+  }
+  uint32_t count(uint64_t key) const {
+    key = key ? key : 1;
+    size_t i = key & mask_;
+    while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask_;
+    return keys_[i] == key ? counts_[i] : 0;
+  }
+
+ private:
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> counts_;
+  size_t mask_ = 0;
+};
+
+FlatCounter& thread_counter() {
+  thread_local FlatCounter c;
   return c;
+}
+
+// Hashes and byte lengths of every n-gram of words, for one n.
+void ngrams(const TextWords& w, int n, std::vector<uint64_t>& hashes, std::vector<size_t>& chars) {
+  size_t count = w.words.size() >= static_cast<size_t>(n) ? w.words.size() - n + 1 : 0;
+  hashes.resize(count);
+  chars.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t h = 0x12345 + n;
+    size_t c = 0;
+    for (int k = 0; k < n; ++k) {
+      h = (h ^ w.hashes[i + k]) * 0x9E3779B97F4A7C15ull;
+      c += w.words[i + k].size();
+    }
+    hashes[i] = mix64(h);
+    chars[i] = c;
+  }
 }
 
 }  // namespace
 
-TextWords::TextWords(std::string_view text) : words(split_words(text)) {}
+TextWords::TextWords(std::string_view text) : words(split_words(text)) {
+  hashes.reserve(words.size());
+  for (auto w : words) hashes.push_back(hash_str(w));
+}
 
 bool is_cjk_language(const std::string& lang) {
   return lang == "zh" || lang == "ja" || lang == "ko";
@@ -110,34 +159,33 @@ std::pair<size_t, size_t> find_duplicates(const std::vector<std::string_view>& i
   return {dup_elements, dup_chars};
 }
 
-size_t find_top_duplicate(const std::vector<std::string_view>& words, int n) {
-  if (words.size() < static_cast<size_t>(n)) return 0;
-  std::unordered_map<uint64_t, std::pair<uint32_t, uint32_t>> counts;  // hash -> (count, chars)
-  counts.reserve(words.size());
-  size_t best = 0;
-  uint32_t best_count = 0;
-  for (size_t i = 0; i + n <= words.size(); ++i) {
-    auto& c = counts[ngram_hash(words, i, n)];
-    if (c.first == 0) c.second = static_cast<uint32_t>(ngram_chars(words, i, n) + (n - 1));
-    ++c.first;
-    // Counter.most_common(1): the highest count, first seen on ties.
-    if (c.first > best_count) {
-      best_count = c.first;
-      best = static_cast<size_t>(c.first) * c.second;
-    }
-  }
-  return best;
+size_t find_top_duplicate(const TextWords& w, int n) {
+  thread_local std::vector<uint64_t> hashes;
+  thread_local std::vector<size_t> chars;
+  ngrams(w, n, hashes, chars);
+  if (hashes.empty()) return 0;
+  FlatCounter& counter = thread_counter();
+  counter.reset(hashes.size());
+  uint32_t best = 0;
+  for (uint64_t h : hashes) best = std::max(best, counter.add(h));
+  // Counter.most_common(1): among the most frequent, the one seen first. Its length
+  // is joined with spaces, as datatrove does.
+  for (size_t i = 0; i < hashes.size(); ++i)
+    if (counter.count(hashes[i]) == best) return static_cast<size_t>(best) * (chars[i] + n - 1);
+  return 0;
 }
 
-size_t find_all_duplicate(const std::vector<std::string_view>& words, int n) {
-  std::unordered_set<uint64_t> seen;
-  seen.reserve(words.size() * 2);
+size_t find_all_duplicate(const TextWords& w, int n) {
+  thread_local std::vector<uint64_t> hashes;
+  thread_local std::vector<size_t> chars;
+  ngrams(w, n, hashes, chars);
+  FlatCounter& seen = thread_counter();
+  seen.reset(hashes.size());
   size_t repeated = 0;
   size_t i = 0;
-  while (words.size() >= static_cast<size_t>(n) && i + n <= words.size()) {
-    uint64_t h = ngram_hash(words, i, n);
-    if (!seen.insert(h).second) {
-      repeated += ngram_chars(words, i, n);
+  while (i < hashes.size()) {
+    if (seen.add(hashes[i]) > 1) {
+      repeated += chars[i];
       i += n;
     } else {
       ++i;
@@ -164,11 +212,11 @@ std::string gopher_repetition_filter(std::string_view text, const TextWords& w,
     return "dup_line_char_frac";
   for (const auto& [n, frac] : c.top_n_grams) {
     if (frac < 0) continue;
-    if (find_top_duplicate(w.words, n) / len > frac) return "top_" + std::to_string(n) + "_gram";
+    if (find_top_duplicate(w, n) / len > frac) return "top_" + std::to_string(n) + "_gram";
   }
   for (const auto& [n, frac] : c.dup_n_grams) {
     if (frac < 0) continue;
-    if (find_all_duplicate(w.words, n) / len > frac)
+    if (find_all_duplicate(w, n) / len > frac)
       return "duplicated_" + std::to_string(n) + "_n_grams";
   }
   return {};

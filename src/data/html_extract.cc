@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "data/text_utils.h"
 
@@ -249,12 +251,165 @@ std::string finish(std::string s) {
   return s.substr(b, e - b);
 }
 
+// Gumbo allocates every node, attribute and string separately; a bump arena that
+// is reset after each page replaces tens of thousands of malloc/free calls per page.
+// One arena per thread; blocks are kept for the next page, so memory stays at the
+// high-water mark of the largest page parsed (bounded by max_html_bytes).
+class ParseArena {
+ public:
+  static void* allocate(void* self, size_t n) { return static_cast<ParseArena*>(self)->alloc(n); }
+  static void deallocate(void*, void*) {}
+  void reset() {
+    block_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  static constexpr size_t kBlock = 1 << 20;
+  void* alloc(size_t n) {
+    n = (n + 15) & ~size_t{15};
+    if (n > kBlock / 4) {  // big buffers get their own block, freed on the next reset
+      large_.emplace_back(new char[n]);
+      return large_.back().get();
+    }
+    if (blocks_.empty() || used_ + n > kBlock) {
+      if (!blocks_.empty()) ++block_;
+      if (block_ >= blocks_.size()) blocks_.emplace_back(new char[kBlock]);
+      used_ = 0;
+    }
+    void* p = blocks_[block_].get() + used_;
+    used_ += n;
+    return p;
+  }
+
+ public:
+  void release_large() { large_.clear(); }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::unique_ptr<char[]>> large_;
+  size_t block_ = 0;
+  size_t used_ = 0;
+};
+
+bool ieq_prefix(std::string_view s, size_t at, std::string_view lower_word) {
+  if (at + lower_word.size() > s.size()) return false;
+  for (size_t k = 0; k < lower_word.size(); ++k) {
+    char c = s[at + k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != lower_word[k]) return false;
+  }
+  return true;
+}
+
+// Position of the case-insensitive `needle` (lower case) at or after `from`.
+size_t ifind(std::string_view s, std::string_view needle, size_t from) {
+  while (from < s.size()) {
+    const void* p = std::memchr(s.data() + from, '<', s.size() - from);
+    if (!p) return std::string_view::npos;
+    size_t at = static_cast<const char*>(p) - s.data();
+    if (ieq_prefix(s, at, needle)) return at;
+    from = at + 1;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
+
+std::string strip_ignored_elements(std::string_view html) {
+  // Elements whose content never reaches the text. Removing them before parsing
+  // saves the parser most of its work on script-heavy pages; what is left parses to
+  // the same tree minus those elements.
+  static constexpr std::string_view kOpen[] = {"<script", "<style", "<noscript", "<svg", "<template"};
+  static constexpr std::string_view kClose[] = {"</script", "</style", "</noscript", "</svg", "</template"};
+  std::string out;
+  out.reserve(html.size());
+  size_t copied = 0;
+  size_t i = 0;
+  while (i < html.size()) {
+    const void* p = std::memchr(html.data() + i, '<', html.size() - i);
+    if (!p) break;
+    size_t at = static_cast<const char*>(p) - html.data();
+    size_t end = std::string_view::npos;
+    bool matched = false;
+    if (html.compare(at, 4, "<!--") == 0) {
+      matched = true;
+      size_t close = html.find("-->", at + 4);
+      end = close == std::string_view::npos ? html.size() : close + 3;
+    } else {
+      for (size_t k = 0; k < std::size(kOpen); ++k) {
+        if (!ieq_prefix(html, at, kOpen[k])) continue;
+        size_t after = at + kOpen[k].size();
+        if (after < html.size() && std::isalnum(static_cast<unsigned char>(html[after]))) continue;
+        matched = true;
+        size_t close = ifind(html, kClose[k], after);
+        if (close == std::string_view::npos) {
+          end = html.size();
+        } else {
+          size_t gt = html.find('>', close);
+          end = gt == std::string_view::npos ? html.size() : gt + 1;
+        }
+        break;
+      }
+    }
+    if (!matched) {
+      // <nav> and <footer> hold markup, not raw text, so they are removed only when
+      // their end tag is found with nesting balanced; otherwise the parser sees them
+      // and the walker drops them (is_boilerplate_element).
+      static constexpr std::string_view kBlockOpen[] = {"<nav", "<footer"};
+      static constexpr std::string_view kBlockClose[] = {"</nav", "</footer"};
+      for (size_t k = 0; k < std::size(kBlockOpen); ++k) {
+        if (!ieq_prefix(html, at, kBlockOpen[k])) continue;
+        size_t after = at + kBlockOpen[k].size();
+        if (after >= html.size() || std::isalnum(static_cast<unsigned char>(html[after]))) break;
+        int depth = 1;
+        size_t pos = after;
+        while (depth > 0) {
+          size_t open = ifind(html, kBlockOpen[k], pos);
+          size_t close = ifind(html, kBlockClose[k], pos);
+          if (close == std::string_view::npos) break;
+          if (open != std::string_view::npos && open < close) {
+            ++depth;
+            pos = open + 1;
+          } else {
+            --depth;
+            pos = close + 1;
+          }
+        }
+        if (depth == 0) {
+          size_t gt = html.find('>', pos);
+          if (gt != std::string_view::npos) {
+            matched = true;
+            end = gt + 1;
+          }
+        }
+        break;
+      }
+    }
+    if (!matched) {
+      i = at + 1;
+      continue;
+    }
+    out.append(html.substr(copied, at - copied));
+    out.push_back(' ');
+    copied = i = end;
+  }
+  out.append(html.substr(std::min(copied, html.size())));
+  return out;
+}
 
 ExtractedPage extract_html(std::string_view html, const HtmlExtractOptions& options) {
   ExtractedPage page;
   if (html.size() > options.max_html_bytes) html = html.substr(0, options.max_html_bytes);
-  GumboOutput* doc = gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size());
+  std::string stripped = strip_ignored_elements(html);
+  thread_local ParseArena arena;
+  arena.reset();
+  GumboOptions gumbo_options = kGumboDefaultOptions;
+  gumbo_options.allocator = &ParseArena::allocate;
+  gumbo_options.deallocator = &ParseArena::deallocate;
+  gumbo_options.userdata = &arena;
+  gumbo_options.max_errors = 0;  // parse errors are not needed; don't record them
+  GumboOutput* doc = gumbo_parse_with_options(&gumbo_options, stripped.data(), stripped.size());
   page.title = node_text(find_tag(doc->root, GUMBO_TAG_TITLE));
   const GumboNode* body = find_tag(doc->root, GUMBO_TAG_BODY);
   if (!body) body = doc->root;
@@ -271,7 +426,9 @@ ExtractedPage extract_html(std::string_view html, const HtmlExtractOptions& opti
     w.walk(body, false, false, links, 0);
     page.text = finish(std::move(w.out));
   }
-  gumbo_destroy_output(&kGumboDefaultOptions, doc);
+  // No gumbo_destroy_output: the arena owns every allocation of this parse.
+  (void)doc;
+  arena.release_large();
   return page;
 }
 

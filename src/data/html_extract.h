@@ -28,4 +28,10 @@ struct HtmlExtractOptions {
 
 ExtractedPage extract_html(std::string_view html, const HtmlExtractOptions& options = {});
 
+// Removes comments and <script>, <style>, <noscript>, <svg> and <template>
+// elements (with their content), and <nav> and <footer> elements whose end tag is
+// found, by a byte scan: their content never becomes text, and skipping them
+// before parsing is much cheaper than parsing them.
+std::string strip_ignored_elements(std::string_view html);
+
 }  // namespace llmforge::data

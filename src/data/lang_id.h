@@ -15,6 +15,6 @@ struct LanguageGuess {
 };
 
 // Looks at most at the first `max_bytes` of `text` (language rarely changes after).
-LanguageGuess identify_language(std::string_view text, size_t max_bytes = 16384);
+LanguageGuess identify_language(std::string_view text, size_t max_bytes = 8192);
 
 }  // namespace llmforge::data

@@ -258,8 +258,8 @@ bool DocumentFilter::apply(Document& doc, RunStats& stats) const {
   }
   if (!stage("language", lang_reason)) return false;
 
+  TextWords words(doc.text);
   {
-    TextWords words(doc.text);
     stats.stage_in("gopher_repetition", doc.text.size());
     if (!stage("gopher_repetition", gopher_repetition_filter(doc.text, words, config_.gopher_repetition)))
       return false;
@@ -267,10 +267,13 @@ bool DocumentFilter::apply(Document& doc, RunStats& stats) const {
     if (!stage("gopher_quality", gopher_quality_filter(doc.text, words, doc.lang, config_.gopher_quality)))
       return false;
   }
-  stats.stage_in("c4", doc.text.size());
-  if (!stage("c4", c4_filter(doc.text, doc.lang, config_.c4))) return false;
-
-  TextWords words(doc.text);
+  {
+    stats.stage_in("c4", doc.text.size());
+    size_t before = doc.text.size();
+    if (!stage("c4", c4_filter(doc.text, doc.lang, config_.c4))) return false;
+    // C4 only ever removes lines or citations: an unchanged size means unchanged text.
+    if (doc.text.size() != before) words = TextWords(doc.text);
+  }
   stats.stage_in("fineweb", doc.text.size());
   if (!stage("fineweb", fineweb_filter(doc.text, words, config_.fineweb))) return false;
 

@@ -38,7 +38,7 @@ TEST(DataTextUtils, SplitsWordsLikeNltkAndCjkPerCharacter) {
 TEST(DataGopherRepetition, CountsLikeDatatrove) {
   std::vector<std::string_view> items = {"a", "bb", "a", "bb", "c"};
   EXPECT_EQ(find_duplicates(items), (std::pair<size_t, size_t>{2, 3}));
-  auto w = split_words("a b c a b c a b");
+  TextWords w("a b c a b c a b");
   // Top 2-gram "a b" appears 3 times, 3 characters with the space.
   EXPECT_EQ(find_top_duplicate(w, 2), 9u);
   // Duplicated 3-grams: "abc" seen, then "bca", "cab", then "abc" repeats (3 chars), skip 3.

@@ -74,3 +74,23 @@ TEST(DataHtmlExtract, SurvivesBrokenMarkupAndEntities) {
 
 }  // namespace
 }  // namespace llmforge::data
+
+namespace llmforge::data {
+namespace {
+
+TEST(DataHtmlExtract, StripsScriptsStylesAndCommentsBeforeParsing) {
+  EXPECT_EQ(strip_ignored_elements("a<script type=x>if (a<b) {}</SCRIPT >b<!-- c -->d<style>p{}</style>e"),
+            "a b d e");
+  EXPECT_EQ(strip_ignored_elements("<scripts>kept</scripts><svg><g/></svg>x"), "<scripts>kept</scripts> x");
+  EXPECT_EQ(strip_ignored_elements("before<script>never closed"), "before ");
+  EXPECT_EQ(strip_ignored_elements("<!-- never closed"), " ");
+  EXPECT_EQ(strip_ignored_elements("a<nav><nav>x</nav>y</NAV>b<footer class=f>z</footer>c"), "a b c");
+  // Unbalanced: left to the parser, which drops the element itself.
+  EXPECT_EQ(strip_ignored_elements("a<nav>x<p>text"), "a<nav>x<p>text");
+  EXPECT_EQ(strip_ignored_elements("<navigation>kept</navigation>"), "<navigation>kept</navigation>");
+  ExtractedPage p = extract_html("<p>one<script>document.write('<p>two</p>')</script> three</p>");
+  EXPECT_EQ(p.text, "one three");
+}
+
+}  // namespace
+}  // namespace llmforge::data
