@@ -113,6 +113,15 @@ std::string CliOptions::help() const {
   return out.str();
 }
 
+bool CliOptions::set_if_absent(const std::string& name, const std::string& value) {
+  auto it = options_.find(name);
+  if (it == options_.end()) ErrorBuilder("cli") << "unknown option " << name;
+  if (it->second.given) return false;
+  it->second.value = value;
+  it->second.given = true;
+  return true;
+}
+
 const CliOptions::Option& CliOptions::find(const std::string& name) const {
   auto it = options_.find(name);
   LLMF_CHECK(it != options_.end()) << "option --" << name << " was never declared";

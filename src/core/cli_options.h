@@ -31,6 +31,12 @@ class CliOptions {
 
   std::string help() const;
 
+  // Sets an option the user did not give on the command line (from a config file
+  // or a preset) and marks it given. Returns false when it was given already.
+  // Throws Error("cli") for an undeclared name.
+  bool set_if_absent(const std::string& name, const std::string& value);
+  bool has(const std::string& name) const { return options_.count(name) > 0; }
+
   const std::string& get(const std::string& name) const;
   int64_t get_int(const std::string& name) const;
   double get_double(const std::string& name) const;

@@ -19,9 +19,14 @@ double grad_norm(Model& model) {
 }
 
 double AdamW::step(Model& model, double lr) {
+  const double norm = grad_norm(model);
+  step(model, lr, norm);
+  return norm;
+}
+
+void AdamW::step(Model& model, double lr, double norm) {
   ProfileScope scope("adamw");
   ++step_;
-  const double norm = grad_norm(model);
   if (config_.grad_clip > 0.0) {
     // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6), if below 1.
     const double coef = config_.grad_clip / (norm + 1e-6);
@@ -40,7 +45,6 @@ double AdamW::step(Model& model, double lr) {
     cpu::adamw_update(model.params() + p.offset, model.grads() + p.offset, m_.data() + p.offset,
                       v_.data() + p.offset, p.size, h, step_);
   }
-  return norm;
 }
 
 }  // namespace llmforge

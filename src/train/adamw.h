@@ -29,6 +29,9 @@ class AdamW {
   // Clips gradients (if configured) and updates parameters. Returns the global
   // gradient norm before clipping. Increments step().
   double step(Model& model, double lr);
+  // Same, with the gradient norm already computed (grad_norm(model)), e.g. to check
+  // it for NaN/Inf before deciding to step.
+  void step(Model& model, double lr, double norm);
 
   long step_count() const { return step_; }
   void set_step_count(long s) { step_ = s; }
