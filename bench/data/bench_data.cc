@@ -219,8 +219,34 @@ int main(int argc, char** argv) {
   o.add("mb", "200", "megabytes of (uncompressed) WARC to generate");
   o.add("files", "8", "number of .warc.gz files");
   o.add("threads", "2", "threads for the whole-pipeline run");
+  o.add("minhash-texts", "", "only time MinHash signatures over this JSONL of texts (for minhash_peer.py)");
   if (!o.parse(argc, argv)) return 0;
   set_log_level(LogLevel::Warn);
+  if (!o.get("minhash-texts").empty()) {
+    std::vector<std::string> texts;
+    std::ifstream in(o.get("minhash-texts"));
+    std::string line;
+    uint64_t bytes = 0;
+    while (std::getline(in, line)) {
+      texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
+      bytes += texts.back().size();
+    }
+    MinHasher hasher;
+    std::vector<uint32_t> sig;
+    uint64_t bands[32];
+    Clock t;
+    const int reps = 5;
+    for (int r = 0; r < reps; ++r) {
+      for (const auto& s : texts) {
+        std::string norm = normalize_for_dedup(s);
+        hasher.signature(norm, sig);
+        hasher.band_hashes(sig, bands);
+      }
+    }
+    std::printf("llmforge minhash: %zu docs, %.2f MB, %.1f MB/s per core\n", texts.size(), mb(bytes),
+                mb(bytes) * reps / t.cpu());
+    return 0;
+  }
   std::string dir = o.get("dir");
   std::string crawl = dir + "/crawl";
   uint64_t target = static_cast<uint64_t>(o.get_double("mb") * 1048576);
