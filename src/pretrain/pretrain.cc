@@ -329,8 +329,10 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
   summary.tokens_per_s = progress.elapsed() > 0 ? tokens_seen / progress.elapsed() : 0;
   if (root) {
     char extra[200];
-    std::snprintf(extra, sizeof extra, "loss %.4f val %.4f (%.3f bits/byte)", summary.train_loss,
-                  summary.val_loss, summary.val_bits_per_byte);
+    int n = std::snprintf(extra, sizeof extra, "loss %.4f val %.4f", summary.train_loss,
+                          summary.val_loss);
+    if (summary.val_bits_per_byte >= 0)
+      std::snprintf(extra + n, sizeof extra - n, " (%.3f bits/byte)", summary.val_bits_per_byte);
     progress.finish(extra);
   }
   if (!summary.stopped_non_finite) {

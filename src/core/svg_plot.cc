@@ -1,0 +1,122 @@
+#include "core/svg_plot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace llmforge {
+namespace {
+
+const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+
+// Tick positions at 1, 2 or 5 times a power of ten, about `target` of them.
+std::vector<double> nice_ticks(double lo, double hi, int target = 6) {
+  std::vector<double> ticks;
+  if (!(hi > lo)) return {lo};
+  double raw = (hi - lo) / target, mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (raw <= m * mag) {
+      step = m * mag;
+      break;
+    }
+  for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
+    ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);  // no "-0" from rounding
+  return ticks;
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  double a = std::fabs(v);
+  if (a != 0 && (a < 1e-3 || a >= 1e6)) std::snprintf(buf, sizeof buf, "%.1e", v);
+  else std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_svg(const std::vector<PlotPanel>& panels, int width, int panel_height) {
+  std::ostringstream svg;
+  const int height = panel_height * int(panels.size());
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+      << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
+         "fill=\"white\"/>\n";
+  const double left = 70, right = 20, top = 30, bottom = 45;
+  for (size_t p = 0; p < panels.size(); ++p) {
+    const PlotPanel& panel = panels[p];
+    const double y0 = double(p) * panel_height;
+    const double pw = width - left - right, ph = panel_height - top - bottom;
+    auto ty = [&](double v) { return panel.log_y ? std::log10(std::max(v, 1e-300)) : v; };
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    for (const auto& s : panel.series)
+      for (size_t i = 0; i < s.x.size(); ++i) {
+        if (!std::isfinite(s.y[i]) || !std::isfinite(s.x[i])) continue;
+        if (panel.log_y && s.y[i] <= 0) continue;
+        xmin = std::min(xmin, s.x[i]), xmax = std::max(xmax, s.x[i]);
+        ymin = std::min(ymin, ty(s.y[i])), ymax = std::max(ymax, ty(s.y[i]));
+      }
+    svg << "<text x=\"" << width / 2 << "\" y=\"" << y0 + 18
+        << "\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">" << escape(panel.title)
+        << "</text>\n";
+    if (!std::isfinite(xmin)) {
+      svg << "<text x=\"" << width / 2 << "\" y=\"" << y0 + panel_height / 2
+          << "\" text-anchor=\"middle\">no data</text>\n";
+      continue;
+    }
+    if (xmax == xmin) xmax = xmin + 1;
+    if (ymax == ymin) ymax = ymin + 1, ymin -= 1;
+    double pad = (ymax - ymin) * 0.05;
+    ymin -= pad, ymax += pad;
+    auto sx = [&](double v) { return left + (v - xmin) / (xmax - xmin) * pw; };
+    auto sy = [&](double v) { return y0 + top + (1 - (ty(v) - ymin) / (ymax - ymin)) * ph; };
+    svg << "<rect x=\"" << left << "\" y=\"" << y0 + top << "\" width=\"" << pw << "\" height=\""
+        << ph << "\" fill=\"none\" stroke=\"#444\"/>\n";
+    for (double t : nice_ticks(xmin, xmax)) {
+      double x = sx(t);
+      svg << "<line x1=\"" << x << "\" y1=\"" << y0 + top << "\" x2=\"" << x << "\" y2=\""
+          << y0 + top + ph << "\" stroke=\"#eee\"/><text x=\"" << x << "\" y=\"" << y0 + top + ph + 15
+          << "\" text-anchor=\"middle\">" << fmt(t) << "</text>\n";
+    }
+    for (double t : nice_ticks(ymin, ymax)) {
+      double v = panel.log_y ? std::pow(10.0, t) : t;
+      double y = sy(v);
+      svg << "<line x1=\"" << left << "\" y1=\"" << y << "\" x2=\"" << left + pw << "\" y2=\"" << y
+          << "\" stroke=\"#eee\"/><text x=\"" << left - 6 << "\" y=\"" << y + 4
+          << "\" text-anchor=\"end\">" << fmt(v) << "</text>\n";
+    }
+    svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << y0 + panel_height - 8
+        << "\" text-anchor=\"middle\">" << escape(panel.x_label) << "</text>\n";
+    svg << "<text transform=\"translate(14," << y0 + top + ph / 2
+        << ") rotate(-90)\" text-anchor=\"middle\">" << escape(panel.y_label) << "</text>\n";
+    for (size_t s = 0; s < panel.series.size(); ++s) {
+      const auto& series = panel.series[s];
+      const char* color = kColors[s % 6];
+      svg << "<polyline fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.5\" points=\"";
+      for (size_t i = 0; i < series.x.size(); ++i) {
+        if (!std::isfinite(series.y[i]) || (panel.log_y && series.y[i] <= 0)) continue;
+        svg << sx(series.x[i]) << "," << sy(series.y[i]) << " ";
+      }
+      svg << "\"/>\n";
+      double lx = left + pw - 150, ly = y0 + top + 16 + 16 * double(s);
+      svg << "<line x1=\"" << lx << "\" y1=\"" << ly - 4 << "\" x2=\"" << lx + 20 << "\" y2=\""
+          << ly - 4 << "\" stroke=\"" << color << "\" stroke-width=\"2\"/><text x=\"" << lx + 26
+          << "\" y=\"" << ly << "\">" << escape(series.label) << "</text>\n";
+    }
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+}  // namespace llmforge
