@@ -208,3 +208,40 @@ TEST(DataPipeline, BadInputIsCountedAndReportedNeverFatal) {
 
 }  // namespace
 }  // namespace llmforge::data
+
+namespace llmforge::data {
+namespace {
+
+// One big file: the file is split into batches processed on several threads; the
+// output must not depend on the number of threads.
+TEST(DataPipeline, OneFileOnManyThreadsGivesTheSameOutputAsOneThread) {
+  TempDir dir;
+  std::string lines;
+  for (int d = 0; d < 700; ++d) {
+    int id = d % 100 == 99 ? d - 50 : d;  // some exact duplicates
+    lines += nlohmann::json({{"id", "d" + std::to_string(d)}, {"text", doc_text(id)}}).dump() + "\n";
+    if (d % 97 == 0) lines += "not json\n";
+  }
+  test::write_bytes(dir / "in/one.jsonl", lines);
+  std::vector<std::string> outputs;
+  std::vector<std::string> reports;
+  for (int threads : {1, 3}) {
+    PipelineConfig c;
+    c.inputs = {dir / "in"};
+    c.output_dir = dir / ("out" + std::to_string(threads));
+    c.threads = threads;
+    c.tokenizer = test::byte_encoder_factory();
+    RunStats r = run_pipeline(c);
+    EXPECT_EQ(r.error_count("jsonl_bad_json"), 8u);
+    EXPECT_EQ(r.removed_count("dedup_exact", "exact_duplicate"), 7u);
+    outputs.push_back(test::zstd_decompress_file(clean_path(c.output_dir, 0, true)) +
+                      test::read_bytes(token_shard_path(c.output_dir, "train", 0)));
+    auto j = r.to_json();
+    reports.push_back(j["stages"].dump() + j["removed"].dump() + j["errors"].dump());
+  }
+  EXPECT_TRUE(outputs[0] == outputs[1]) << "output depends on the thread count";
+  EXPECT_EQ(reports[0], reports[1]);
+}
+
+}  // namespace
+}  // namespace llmforge::data
