@@ -1,0 +1,261 @@
+#include "serve/server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "infer/chat_format.h"
+#include "serve/web_assets.h"
+
+namespace llmforge::serve {
+
+namespace {
+
+void send_error(httplib::Response& res, const ApiError& e) {
+  res.status = e.status;
+  res.set_content(error_body(e), "application/json");
+}
+
+// The text after "Bearer ", or empty.
+std::string bearer(const httplib::Request& req) {
+  const std::string h = req.get_header_value("Authorization");
+  return h.rfind("Bearer ", 0) == 0 ? h.substr(7) : std::string();
+}
+
+// Compares without an early exit, so the time taken does not reveal the key.
+bool same_key(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() != b.size();
+  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ (i < b.size() ? b[i] : 0);
+  return diff == 0;
+}
+
+std::string sse(const std::string& data) { return "data: " + data + "\n\n"; }
+
+}  // namespace
+
+Server::Server(std::unique_ptr<Model> model, Tokenizer tokenizer, ServerOptions options)
+    : model_(std::move(model)), tok_(std::move(tokenizer)), options_(std::move(options)) {
+  if (int64_t(tok_.vocab_size()) > model_->config().vocab_size) {
+    ErrorBuilder("serve") << "tokenizer has " << tok_.vocab_size() << " tokens but the model only "
+                          << model_->config().vocab_size;
+  }
+  chat_end_token(tok_);  // throws now, not per request, when chat tokens are missing
+  created_ = int64_t(std::time(nullptr));
+  scheduler_ = std::make_unique<Scheduler>(*model_, tok_, options_.scheduler);
+  http_ = std::make_unique<httplib::Server>();
+  routes();
+}
+
+Server::~Server() { stop(); }
+
+void Server::routes() {
+  httplib::Server& s = *http_;
+  const int threads = options_.http_threads;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.set_payload_max_length(options_.max_body_bytes);
+  s.set_read_timeout(30, 0);
+  s.set_write_timeout(30, 0);
+
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!options_.api_key.empty() && req.path.rfind("/v1/", 0) == 0 &&
+        !same_key(bearer(req), options_.api_key)) {
+      send_error(res, ApiError(401, "authentication_error",
+                               "missing or wrong API key (send Authorization: Bearer KEY)", "",
+                               "invalid_api_key"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Errors httplib produces itself (404, 413, 400 for a broken request line) get an
+  // error object too; handlers that already wrote one keep theirs.
+  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
+                                                             httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string msg = res.status == 404   ? "no route for " + req.method + " " + req.path
+                      : res.status == 413 ? "request body too large"
+                      : res.status == 405 ? "method not allowed"
+                                          : "bad request";
+    res.set_content(error_body(res.status, msg), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                             std::exception_ptr ep) {
+    std::string msg = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      msg += std::string(": ") + e.what();
+    } catch (...) {
+    }
+    LLMF_LOG(Error) << "[serve] " << msg;
+    res.status = 500;
+    res.set_content(error_body(500, msg), "application/json");
+  });
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    metrics_.record(req.path, res.status);
+  });
+
+  for (const WebAsset& a : web_assets()) {
+    auto serve_asset = [&a](const httplib::Request&, httplib::Response& res) {
+      res.set_content(a.body.data(), a.body.size(), a.content_type);
+      res.set_header("Cache-Control", "no-cache");
+    };
+    s.Get(a.path, serve_asset);
+    if (std::string(a.path) == "/index.html") s.Get("/", serve_asset);
+  }
+  s.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"status\":\"ok\"}", "application/json");
+  });
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.render(scheduler_->stats()), "text/plain; version=0.0.4");
+  });
+  s.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(models_response(options_.model_name, created_), "application/json");
+  });
+  s.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    handle_completion(&req, &res, true);
+  });
+  s.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    handle_completion(&req, &res, false);
+  });
+}
+
+void Server::handle_completion(const void* req_ptr, void* res_ptr, bool chat) {
+  const auto& req = *static_cast<const httplib::Request*>(req_ptr);
+  auto& res = *static_cast<httplib::Response*>(res_ptr);
+  ApiRequest ar;
+  GenerationRequest g;
+  try {
+    ar = parse_request(req.body, chat, options_.limits);
+    if (chat) {
+      g.prompt = render_chat(tok_, ar.messages, true).tokens;
+      g.stop_tokens = {chat_end_token(tok_)};
+    } else {
+      g.prompt = {int32_t(tok_.bos_id())};
+      for (uint32_t id : tok_.encode(ar.prompt, AllowedSpecial::as_text()))
+        g.prompt.push_back(int32_t(id));
+    }
+    const int ctx = scheduler_->max_len();
+    if (int(g.prompt.size()) >= ctx) {
+      throw ApiError(400, "invalid_request_error",
+                     "the prompt is " + std::to_string(g.prompt.size()) +
+                         " tokens; this model's context is " + std::to_string(ctx) + " tokens",
+                     chat ? "messages" : "prompt", "context_length_exceeded");
+    }
+    for (auto [id, b] : ar.sampling.logit_bias) {
+      if (id >= model_->config().vocab_size)
+        throw ApiError(400, "invalid_request_error",
+                       "logit_bias token " + std::to_string(id) + " is outside the vocabulary",
+                       "logit_bias");
+    }
+  } catch (const ApiError& e) {
+    send_error(res, e);
+    return;
+  } catch (const Error& e) {
+    send_error(res, ApiError(400, "invalid_request_error", e.what()));
+    return;
+  }
+  g.sampling = ar.sampling;
+  g.max_new_tokens = ar.max_tokens;
+  g.stop_strings = ar.stop;
+  std::shared_ptr<Job> job = scheduler_->submit(std::move(g));
+  if (!job) {
+    metrics_.record_rejected();
+    res.set_header("Retry-After", "1");
+    send_error(res, ApiError(503, "server_error", "the server is busy (request queue full); retry",
+                             "", "server_overloaded"));
+    return;
+  }
+  const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(next_id_++);
+  const int64_t created = int64_t(std::time(nullptr));
+  const std::string model = options_.model_name;
+
+  if (!ar.stream) {
+    std::string text;
+    // Generation is bounded by max_tokens (and the scheduler fails jobs on stop), so
+    // this ends.
+    while (!job->wait_take(text, std::chrono::milliseconds(200))) {
+    }
+    if (!job->error().empty()) {
+      send_error(res, ApiError(job->error_status(), job->error_status() >= 500 ? "server_error"
+                                                                             : "invalid_request_error",
+                               job->error()));
+      return;
+    }
+    res.set_content(completion_response(ar, id, created, model, text, job->finish_reason(),
+                                        {job->prompt_tokens(), job->completion_tokens()}),
+                    "application/json");
+    return;
+  }
+
+  res.set_header("Cache-Control", "no-cache");
+  auto first = std::make_shared<bool>(true);
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [job, first, ar, id, created, model](size_t, httplib::DataSink& sink) {
+        std::string text;
+        const bool done = job->wait_take(text, std::chrono::milliseconds(100));
+        if (!sink.is_writable()) {
+          job->cancelled = true;
+          return false;
+        }
+        std::string out;
+        if (*first || !text.empty()) {
+          out += sse(completion_chunk(ar, id, created, model, text, *first, "", nullptr));
+          *first = false;
+        }
+        if (done) {
+          if (!job->error().empty()) {
+            out += sse(error_body(job->error_status(), job->error()));
+          } else {
+            out += sse(completion_chunk(ar, id, created, model, "", false, job->finish_reason(),
+                                        nullptr));
+            if (ar.include_usage) {
+              Usage u{job->prompt_tokens(), job->completion_tokens()};
+              out += sse(completion_chunk(ar, id, created, model, "", false, "", &u));
+            }
+          }
+          out += "data: [DONE]\n\n";
+        }
+        if (!out.empty() && !sink.write(out.data(), out.size())) {
+          job->cancelled = true;
+          return false;
+        }
+        if (done) sink.done();
+        return true;
+      },
+      [job](bool) { job->cancelled = true; });  // no-op when it already finished
+}
+
+int Server::start() {
+  if (options_.port < 0 || options_.port > 65535)
+    ErrorBuilder("serve") << "port " << options_.port << " outside 0..65535";
+  if (options_.port == 0) {
+    port_ = http_->bind_to_any_port(options_.host);
+  } else {
+    port_ = http_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (port_ <= 0) {
+    ErrorBuilder("serve") << "cannot listen on " << options_.host << ":" << options_.port
+                          << " (address in use, or not a local address?)";
+  }
+  listen_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  return port_;
+}
+
+void Server::wait() {
+  if (listen_thread_.joinable()) listen_thread_.join();
+}
+
+void Server::stop() {
+  // The scheduler first: it fails the running jobs, so streaming handlers finish and
+  // the HTTP thread pool can drain.
+  if (scheduler_) scheduler_->stop();
+  if (http_) http_->stop();
+  if (listen_thread_.joinable()) listen_thread_.join();
+}
+
+}  // namespace llmforge::serve
