@@ -1,7 +1,9 @@
 // Stage 3 of the pipeline: drop the duplicates found by stage 2 and write the clean
 // JSONL and the train/validation token shards, one set of files per input file.
+#include <exception>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -19,7 +21,20 @@ using namespace internal;
 
 namespace {
 
-void write_one(const PipelineConfig& config, size_t index, bool dedup_ran) {
+// Documents waiting to be tokenized and written, in input order. Tokenizing is the
+// expensive part of this stage, so a batch is tokenized on several threads (one
+// encoder each) when the stage has fewer files than threads.
+struct PendingDoc {
+  std::string line;  // clean JSONL line
+  std::string text;
+  bool is_val = false;
+  std::vector<uint32_t> tokens;
+};
+
+constexpr size_t kWriteBatchDocs = 512;
+constexpr size_t kWriteBatchBytes = 16 << 20;
+
+void write_one(const PipelineConfig& config, size_t index, bool dedup_ran, int threads) {
   const std::string& out = config.output_dir;
   RunStats stats(config.explain);
   std::vector<Removal> removals;
@@ -29,15 +44,50 @@ void write_one(const PipelineConfig& config, size_t index, bool dedup_ran) {
   remove_stale_temporaries(out + "/tokens", "val-" + index_name(index) + ".");
 
   JsonlWriter clean(clean_path(out, index, config.jsonl_zstd_level > 0), config.jsonl_zstd_level);
-  std::unique_ptr<TokenEncoder> encoder;
+  std::vector<std::unique_ptr<TokenEncoder>> encoders;
   std::unique_ptr<TokenShardWriter> train, val;
   if (config.tokenizer) {
-    encoder = config.tokenizer();
+    for (int t = 0; t < std::max(1, threads); ++t) encoders.push_back(config.tokenizer());
     train = std::make_unique<TokenShardWriter>(token_shard_path(out, "train", index),
-                                               encoder->vocab_size(), encoder->bos_id());
+                                               encoders[0]->vocab_size(), encoders[0]->bos_id());
     val = std::make_unique<TokenShardWriter>(token_shard_path(out, "val", index),
-                                             encoder->vocab_size(), encoder->bos_id());
+                                             encoders[0]->vocab_size(), encoders[0]->bos_id());
   }
+  std::vector<PendingDoc> batch;
+  size_t batch_bytes = 0;
+  auto flush = [&] {
+    if (!encoders.empty() && !batch.empty()) {
+      // Static split into contiguous ranges, one encoder per thread.
+      size_t n_threads = std::min(encoders.size(), batch.size());
+      std::vector<std::thread> pool;
+      std::exception_ptr error;
+      std::mutex mu;
+      for (size_t t = 0; t < n_threads; ++t) {
+        auto work = [&, t] {
+          try {
+            for (size_t i = t; i < batch.size(); i += n_threads) batch[i].tokens = encoders[t]->encode(batch[i].text);
+          } catch (...) {
+            std::lock_guard<std::mutex> lock(mu);
+            if (!error) error = std::current_exception();
+          }
+        };
+        if (t + 1 < n_threads) pool.emplace_back(work);
+        else work();
+      }
+      for (auto& th : pool) th.join();
+      if (error) std::rethrow_exception(error);
+    }
+    for (auto& d : batch) {
+      clean.write_line(d.line);
+      if (encoders.empty()) continue;
+      (d.is_val ? val : train)->add_document(d.tokens);
+      stats.add_counter(d.is_val ? "tokens_val" : "tokens_train", d.tokens.size() + 1);
+      stats.add_counter(d.is_val ? "docs_val" : "docs_train", 1);
+    }
+    batch.clear();
+    batch_bytes = 0;
+  };
+
   ByteReader reader(stage1_docs_path(out, index));
   // Stage 1 wrote these lines itself; a line limit well above max_text_bytes only
   // guards against a damaged file.
@@ -62,17 +112,17 @@ void write_one(const PipelineConfig& config, size_t index, bool dedup_ran) {
       continue;
     }
     stats.stage_out("dedup_minhash", doc.text.size());
-    clean.write_line(document_to_json(doc).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    if (encoder) {
-      std::vector<uint32_t> tokens = encoder->encode(doc.text);
-      // The split depends only on the document, so reruns and slices agree.
-      uint64_t h = hash_str(doc.id.empty() ? doc.text : doc.id, 0x5E11);
-      bool is_val = static_cast<double>(h % 1000000) < config.val_fraction * 1000000.0;
-      (is_val ? val : train)->add_document(tokens);
-      stats.add_counter(is_val ? "tokens_val" : "tokens_train", tokens.size() + 1);
-      stats.add_counter(is_val ? "docs_val" : "docs_train", 1);
-    }
+    PendingDoc p;
+    p.line = document_to_json(doc).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // The split depends only on the document, so reruns and slices agree.
+    uint64_t h = hash_str(doc.id.empty() ? doc.text : doc.id, 0x5E11);
+    p.is_val = static_cast<double>(h % 1000000) < config.val_fraction * 1000000.0;
+    batch_bytes += p.line.size() + doc.text.size();
+    if (!encoders.empty()) p.text = std::move(doc.text);
+    batch.push_back(std::move(p));
+    if (batch.size() >= kWriteBatchDocs || batch_bytes >= kWriteBatchBytes) flush();
   }
+  flush();
   for (auto& e : jr.take_errors()) {
     // Our own intermediate file is damaged: that is not skippable input data.
     ErrorBuilder("data") << "stage 1 output is damaged (" << e.message
@@ -107,8 +157,11 @@ void run_write_stage(const PipelineConfig& config) {
   Progress progress("write", static_cast<int64_t>(todo.size()), "files");
   std::mutex mu;
   int64_t done = 0;
-  parallel_for_each(todo, config.threads, [&](size_t i) {
-    write_one(config, i, dedup_on && dedup_ran);
+  int threads = resolve_threads(config.threads);
+  int files_at_once = std::min<int>(threads, static_cast<int>(todo.size()));
+  int per_file = std::max(1, threads / files_at_once);
+  parallel_for_each(todo, files_at_once, [&](size_t i) {
+    write_one(config, i, dedup_on && dedup_ran, per_file);
     std::lock_guard<std::mutex> lock(mu);
     progress.update(++done);
   });

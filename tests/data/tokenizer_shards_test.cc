@@ -45,7 +45,8 @@ TEST(DataTokenizerShards, ShardsDecodeBackToTheCleanDocuments) {
   run_pipeline(c);
 
   std::set<std::string> clean;
-  for (auto line : split_lines(test::read_bytes(clean_path(c.output_dir, 0, false))))
+  std::string clean_file = test::read_bytes(clean_path(c.output_dir, 0, false));
+  for (auto line : split_lines(clean_file))
     if (!line.empty()) clean.insert(nlohmann::json::parse(line)["text"].get<std::string>());
   ASSERT_EQ(clean.size(), corpus.size());
 
