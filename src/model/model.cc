@@ -40,17 +40,14 @@ Model::Model(const ModelConfig& config, Precision precision)
   }
 }
 
-float* Model::param(const std::string& name) {
+const ParamInfo& Model::info(const std::string& name) const {
   const ParamInfo* p = layout_.find(name);
   if (!p) ErrorBuilder("model") << "no parameter named " << name;
-  return params_.data() + p->offset;
+  return *p;
 }
 
-float* Model::grad(const std::string& name) {
-  const ParamInfo* p = layout_.find(name);
-  if (!p) ErrorBuilder("model") << "no parameter named " << name;
-  return grads_.data() + p->offset;
-}
+float* Model::param(const std::string& name) { return params_.data() + info(name).offset; }
+float* Model::grad(const std::string& name) { return grads_.data() + info(name).offset; }
 
 void Model::init_random(uint64_t seed, float std) {
   Rng rng(seed);

@@ -90,6 +90,7 @@ class Model {
   struct LayerActs {
     size_t res_in, norm1, rstd1, q, k, v, att, lse, mid, norm2, rstd2, gate, up, h;
   };
+  const ParamInfo& info(const std::string& name) const;  // throws when absent
   void ensure_activations(int b, int t);
   void layer_forward(int l);
   void layer_backward(int l, float* dres);
