@@ -157,7 +157,7 @@ class Walker {
     return text;
   }
 
-  double max_link_density_ = 0.6;
+  double max_link_density_ = 0.5;
 
  private:
   void request_break(int level) {

@@ -21,7 +21,7 @@ struct ExtractedPage {
 
 struct HtmlExtractOptions {
   // A block with at least this fraction of its text inside <a> is a menu or link farm.
-  double max_link_density = 0.6;
+  double max_link_density = 0.5;
   // Pages larger than this are cut before parsing (bounded memory and time).
   size_t max_html_bytes = 8 << 20;
 };
