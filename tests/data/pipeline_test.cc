@@ -1,6 +1,7 @@
 // The pipeline end to end on generated JSONL, text and WARC inputs: outputs,
 // resume after an interruption, slices merged by the dedup stage, and bad input.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <set>
@@ -201,6 +202,10 @@ TEST(DataPipeline, BadInputIsCountedAndReportedNeverFatal) {
   EXPECT_TRUE(urls.count("http://ok2/"));
   EXPECT_TRUE(urls.count("http://invalid/"));
   EXPECT_FALSE(urls.count("http://liar/"));
+  // 100 MB and 40 MB lines went through without being held in memory.
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  EXPECT_LT(ru.ru_maxrss, 160 * 1024) << "peak RSS " << ru.ru_maxrss << " KB";
   std::string txt = test::read_bytes(c.output_dir + "/report.txt");
   EXPECT_NE(txt.find("input errors"), std::string::npos);
   EXPECT_NE(txt.find("a_truncated.warc.gz"), std::string::npos) << "errors name the file:\n" << txt;

@@ -1,6 +1,7 @@
 // Readers: decompression, WARC records (good and damaged), HTTP payloads, JSONL and
 // character sets.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include "data/byte_reader.h"
 #include "data/charset.h"
@@ -224,6 +225,11 @@ TEST(DataJsonlReader, HundredMegabyteLineIsSkippedWithBoundedMemory) {
   auto errors = r.take_errors();
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].kind, "jsonl_line_too_long");
+  // The line was skipped, not loaded: the process never held anything near 100 MB.
+  // (ctest runs each test case in its own process, so this is this test's peak.)
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  EXPECT_LT(ru.ru_maxrss, 64 * 1024) << "peak RSS " << ru.ru_maxrss << " KB";
 }
 
 TEST(DataCharset, ConvertsDeclaredAndSniffedCharsetsToUtf8) {
