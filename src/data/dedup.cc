@@ -1,5 +1,7 @@
 #include "data/dedup.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -205,8 +207,25 @@ void run_dedup(const std::vector<DedupInput>& inputs, const DedupConfig& config,
                            << n_bands << ": signatures from different MinHash settings";
   }
   uint64_t band_bytes = total_docs * static_cast<uint64_t>(n_bands) * sizeof(KeyRef);
-  size_t n_parts = static_cast<size_t>(
-      std::clamp<uint64_t>(band_bytes / std::max<uint64_t>(config.memory_bytes, 4096) + 1, 1, 4096));
+  // Every partition is an open file: raise the soft descriptor limit to the hard
+  // one and stay below it (at 1 GB per partition, 1,000 partitions is 1 TB of keys,
+  // about 5 billion documents).
+  rlimit lim{};
+  uint64_t max_files = 1024;
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    if (lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &lim);
+      getrlimit(RLIMIT_NOFILE, &lim);
+    }
+    max_files = lim.rlim_cur;
+  }
+  uint64_t max_parts = std::clamp<uint64_t>(max_files > 128 ? (max_files - 128) * 14 / 15 : 1, 1, 4096);
+  uint64_t wanted = band_bytes / std::max<uint64_t>(config.memory_bytes, 4096) + 1;
+  if (wanted > max_parts)
+    LLMF_LOG(Warn) << "dedup: " << wanted << " partitions wanted for the memory budget, " << max_parts
+                   << " possible with the open-file limit; partitions will be larger than the budget";
+  size_t n_parts = static_cast<size_t>(std::min(wanted, max_parts));
   size_t n_exact_parts = std::max<size_t>(1, n_parts / std::max(n_bands, 1));
   stats.add_counter("dedup_partitions", n_parts);
 
