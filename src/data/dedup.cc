@@ -222,9 +222,10 @@ void run_dedup(const std::vector<DedupInput>& inputs, const DedupConfig& config,
   }
   uint64_t max_parts = std::clamp<uint64_t>(max_files > 128 ? (max_files - 128) * 14 / 15 : 1, 1, 4096);
   uint64_t wanted = band_bytes / std::max<uint64_t>(config.memory_bytes, 4096) + 1;
-  if (wanted > max_parts)
+  if (wanted > max_parts) {
     LLMF_LOG(Warn) << "dedup: " << wanted << " partitions wanted for the memory budget, " << max_parts
                    << " possible with the open-file limit; partitions will be larger than the budget";
+  }
   size_t n_parts = static_cast<size_t>(std::min(wanted, max_parts));
   size_t n_exact_parts = std::max<size_t>(1, n_parts / std::max(n_bands, 1));
   stats.add_counter("dedup_partitions", n_parts);
