@@ -7,11 +7,11 @@ namespace llmforge::serve {
 
 using Clock = std::chrono::steady_clock;
 
-bool Job::wait_take(std::string& out, std::chrono::milliseconds timeout) {
+bool Job::wait_take(std::vector<std::string>& out, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lk(mu_);
-  cv_.wait_for(lk, timeout, [&] { return done_ || !text_.empty(); });
-  out += text_;
-  text_.clear();
+  cv_.wait_for(lk, timeout, [&] { return done_ || !pieces_.empty(); });
+  for (std::string& p : pieces_) out.push_back(std::move(p));
+  pieces_.clear();
   return done_;
 }
 
@@ -39,7 +39,7 @@ int Job::completion_tokens() const {
 void Job::push(const std::string& text, int prompt_tokens, int completion_tokens) {
   {
     std::lock_guard<std::mutex> lk(mu_);
-    text_ += text;
+    if (!text.empty()) pieces_.push_back(text);
     prompt_tokens_ = prompt_tokens;
     completion_tokens_ = completion_tokens;
   }

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "infer/batch_generator.h"
 
@@ -29,9 +30,11 @@ class Job {
   const GenerationRequest request;
   std::atomic<bool> cancelled{false};
 
-  // Waits up to `timeout` for news; moves the text released so far into `out`.
-  // Returns true once the job has finished (then `finish` and the counts are final).
-  bool wait_take(std::string& out, std::chrono::milliseconds timeout);
+  // Waits up to `timeout` for news; appends the text pieces released so far to `out`
+  // (one per generation step that released text: streams send one event each, as
+  // OpenAI sends one per token). Returns true once the job has finished (then
+  // `finish` and the counts are final).
+  bool wait_take(std::vector<std::string>& out, std::chrono::milliseconds timeout);
   std::string finish_reason() const;
   std::string error() const;  // non-empty when the job failed
   int error_status() const;
@@ -46,7 +49,7 @@ class Job {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::string text_;
+  std::vector<std::string> pieces_;
   bool done_ = false;
   std::string finish_, error_;
   int error_status_ = 0, prompt_tokens_ = 0, completion_tokens_ = 0;

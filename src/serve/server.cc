@@ -132,7 +132,8 @@ void Server::handle_completion(const void* req_ptr, void* res_ptr, bool chat) {
     ar = parse_request(req.body, chat, options_.limits);
     if (chat) {
       g.prompt = render_chat(tok_, ar.messages, true).tokens;
-      g.stop_tokens = {chat_end_token(tok_)};
+      // <|bos|> would open a new document: the reply is over either way.
+      g.stop_tokens = {chat_end_token(tok_), int32_t(tok_.bos_id())};
     } else {
       g.prompt = {int32_t(tok_.bos_id())};
       for (uint32_t id : tok_.encode(ar.prompt, AllowedSpecial::as_text()))
@@ -174,11 +175,13 @@ void Server::handle_completion(const void* req_ptr, void* res_ptr, bool chat) {
   const std::string model = options_.model_name;
 
   if (!ar.stream) {
-    std::string text;
+    std::vector<std::string> pieces;
     // Generation is bounded by max_tokens (and the scheduler fails jobs on stop), so
     // this ends.
-    while (!job->wait_take(text, std::chrono::milliseconds(200))) {
+    while (!job->wait_take(pieces, std::chrono::milliseconds(200))) {
     }
+    std::string text;
+    for (const std::string& p : pieces) text += p;
     if (!job->error().empty()) {
       send_error(res, ApiError(job->error_status(), job->error_status() >= 500 ? "server_error"
                                                                              : "invalid_request_error",
@@ -196,14 +199,15 @@ void Server::handle_completion(const void* req_ptr, void* res_ptr, bool chat) {
   res.set_chunked_content_provider(
       "text/event-stream",
       [job, first, ar, id, created, model](size_t, httplib::DataSink& sink) {
-        std::string text;
-        const bool done = job->wait_take(text, std::chrono::milliseconds(100));
+        std::vector<std::string> pieces;
+        const bool done = job->wait_take(pieces, std::chrono::milliseconds(100));
         if (!sink.is_writable()) {
           job->cancelled = true;
           return false;
         }
         std::string out;
-        if (*first || !text.empty()) {
+        if (*first && pieces.empty()) pieces.push_back("");  // the role comes first
+        for (const std::string& text : pieces) {
           out += sse(completion_chunk(ar, id, created, model, text, *first, "", nullptr));
           *first = false;
         }
