@@ -68,6 +68,8 @@ void BpeVocab::finalize(bool whole_piece_lookup) {
                                       << ": byte-level BPE needs all 256 single bytes";
     byte_ids_[b] = id;
   }
+  by_bytes_.build_filter();
+  merges_.build_filter();
   hot_.assign(kHotSlots, HotSlot{});
   for (uint32_t id = 0; id < offsets_.size(); ++id) {
     if (offsets_[id] == kNone || lengths_[id] < 2 || lengths_[id] > sizeof(HotSlot::bytes)) continue;

@@ -54,7 +54,7 @@ class BytesMap {
         s.value = value;
         arena_.append(key);
         ++size_;
-        filter_set(h);
+        filter_.clear();  // rebuilt by build_filter()
         return;
       }
       if (s.hash == h && key_of(s) == key) {
@@ -67,7 +67,7 @@ class BytesMap {
   // With the key's hash_bytes() already computed.
   uint32_t get(std::string_view key, uint64_t h) const {
     if (size_ == 0) return kMissing;
-    if (!filter_test(h)) return kMissing;
+    if (!filter_.empty() && !filter_test(h)) return kMissing;
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.len == kEmpty) return kMissing;
@@ -130,17 +130,18 @@ class BytesMap {
     }
   }
 
-  // A one-hash Bloom filter (about 20 bits per key, a few hundred KB) answers most
-  // misses from cache; the slot array is megabytes and every probe there is a miss.
-  void filter_set(uint64_t h) {
-    if (filter_.size() * 64 < size_ * 16) {
-      filter_.assign(filter_words_for(size_ * 2), 0);
-      for (const Slot& s : slots_) {
-        if (s.len != kEmpty) filter_bit(s.hash);
-      }
+  // A one-hash Bloom filter of 8-16 bits per key (200 KB for cl100k) answers most misses
+  // from cache; the slot array is megabytes and a probe there is a cache miss. Built
+  // once the table is complete; any later insertion drops it.
+ public:
+  void build_filter() {
+    filter_.assign(filter_words_for(size_), 0);
+    for (const Slot& s : slots_) {
+      if (s.len != kEmpty) filter_bit(s.hash);
     }
-    filter_bit(h);
   }
+
+ private:
   void filter_bit(uint64_t h) {
     uint64_t b = (h >> 40) & (filter_.size() * 64 - 1);
     filter_[b >> 6] |= uint64_t{1} << (b & 63);
@@ -151,7 +152,7 @@ class BytesMap {
   }
   static size_t filter_words_for(size_t n) {
     size_t bits = 1024;
-    while (bits < n * 16) bits *= 2;
+    while (bits < n * 8) bits *= 2;
     return bits / 64;
   }
 
@@ -182,7 +183,7 @@ class PairMap {
         s.key = key;
         s.merge = merge;
         ++size_;
-        filter_set(key);
+        filter_.clear();  // rebuilt by build_filter()
         return;
       }
       if (s.key == key) {
@@ -195,7 +196,7 @@ class PairMap {
   Merge get(uint32_t left, uint32_t right) const {
     if (size_ == 0) return {kNoRank, 0};
     uint64_t key = pack(left, right);
-    if (!filter_test(key)) return {kNoRank, 0};
+    if (!filter_.empty() && !filter_test(key)) return {kNoRank, 0};
     for (size_t i = slot_of(key);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.key == key) return s.merge;
@@ -236,16 +237,16 @@ class PairMap {
 
   // Bloom filter as in BytesMap: most pairs do not merge, and those answers come from
   // a few hundred KB instead of a slot array of megabytes.
-  static uint64_t filter_hash(uint64_t key) { return (key ^ (key >> 29)) * 0xD6E8FEB86659FD93ull; }
-  void filter_set(uint64_t key) {
-    if (filter_.size() * 64 < size_ * 16) {
-      filter_.assign(filter_words_for(size_ * 2), 0);
-      for (const Slot& s : slots_) {
-        if (s.key != kEmptyKey) filter_bit(s.key);
-      }
+ public:
+  void build_filter() {
+    filter_.assign(filter_words_for(size_), 0);
+    for (const Slot& s : slots_) {
+      if (s.key != kEmptyKey) filter_bit(s.key);
     }
-    filter_bit(key);
   }
+
+ private:
+  static uint64_t filter_hash(uint64_t key) { return (key ^ (key >> 29)) * 0xD6E8FEB86659FD93ull; }
   void filter_bit(uint64_t key) {
     uint64_t b = (filter_hash(key) >> 40) & (filter_.size() * 64 - 1);
     filter_[b >> 6] |= uint64_t{1} << (b & 63);
@@ -256,7 +257,7 @@ class PairMap {
   }
   static size_t filter_words_for(size_t n) {
     size_t bits = 1024;
-    while (bits < n * 16) bits *= 2;
+    while (bits < n * 8) bits *= 2;
     return bits / 64;
   }
 
