@@ -7,4 +7,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/build.sh"
 build="${LLMFORGE_BUILD_DIR:-$root/build}"
 cd "$build"
+# Tests run side by side, one per core; OpenMP teams inside each test would then
+# oversubscribe the cores, and fork-join kernels slow down badly when a team's
+# threads wait for each other. Tests that need several threads set them themselves.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 ctest --output-on-failure -j "$(nproc)" --timeout 1500

@@ -166,7 +166,9 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
     start_step = std::stol(meta.at("llmforge.step"));
     loader.set_position({std::stoull(meta.at("loader.epoch")), std::stoull(meta.at("loader.cursor"))});
     if (meta.count("best_val_loss")) best_val = std::stod(meta.at("best_val_loss"));
-    if (root) LLMF_LOG(Info) << "resumed from " << resume_from << " at step " << start_step;
+    if (root) {
+      LLMF_LOG(Info) << "resumed from " << resume_from << " at step " << start_step;
+    }
   } else if (cfg.resume && root) {
     LLMF_LOG(Info) << "no checkpoint to resume in " << ckpt_root << "; starting fresh";
   }
