@@ -210,14 +210,65 @@ std::string gopher_repetition_filter(std::string_view text, const TextWords& w,
     return "dup_line_frac";
   if (c.dup_line_char_frac >= 0 && line_dup_chars / len > c.dup_line_char_frac)
     return "dup_line_char_frac";
+  // N-gram hashes for n+1 come from those for n in one pass (n is usually 2, 3, ...
+  // 10 in order); any other order falls back to computing them from scratch.
+  thread_local std::vector<uint64_t> state;  // unmixed running hash per start position
+  thread_local std::vector<size_t> chars;
+  thread_local std::vector<uint64_t> hashes;
+  int have_n = 0;
+  auto ngrams_for = [&](int n) {
+    const size_t W = w.words.size();
+    if (n != have_n + 1 || have_n == 0) {
+      state.assign(W, 0);
+      chars.assign(W, 0);
+      for (int k = 0; k < n; ++k)
+        for (size_t i = 0; i + k < W; ++i) {
+          state[i] = (state[i] ^ w.hashes[i + k]) * 0x9E3779B97F4A7C15ull;
+          chars[i] += w.words[i + k].size();
+        }
+    } else {
+      for (size_t i = 0; i + n - 1 < W; ++i) {
+        state[i] = (state[i] ^ w.hashes[i + n - 1]) * 0x9E3779B97F4A7C15ull;
+        chars[i] += w.words[i + n - 1].size();
+      }
+    }
+    have_n = n;
+    size_t count = W >= static_cast<size_t>(n) ? W - n + 1 : 0;
+    hashes.resize(count);
+    for (size_t i = 0; i < count; ++i) hashes[i] = mix64(state[i] + static_cast<uint64_t>(n));
+    return count;
+  };
+  FlatCounter& counter = thread_counter();
   for (const auto& [n, frac] : c.top_n_grams) {
-    if (frac < 0) continue;
-    if (find_top_duplicate(w, n) / len > frac) return "top_" + std::to_string(n) + "_gram";
+    if (frac < 0 || n < 1) continue;
+    size_t count = ngrams_for(n);
+    if (count == 0) continue;
+    counter.reset(count);
+    uint32_t best = 0;
+    for (size_t i = 0; i < count; ++i) best = std::max(best, counter.add(hashes[i]));
+    size_t top = 0;
+    for (size_t i = 0; i < count; ++i)
+      if (counter.count(hashes[i]) == best) {
+        top = static_cast<size_t>(best) * (chars[i] + n - 1);
+        break;
+      }
+    if (top / len > frac) return "top_" + std::to_string(n) + "_gram";
   }
   for (const auto& [n, frac] : c.dup_n_grams) {
-    if (frac < 0) continue;
-    if (find_all_duplicate(w, n) / len > frac)
-      return "duplicated_" + std::to_string(n) + "_n_grams";
+    if (frac < 0 || n < 1) continue;
+    size_t count = ngrams_for(n);
+    counter.reset(count);
+    size_t repeated = 0;
+    size_t i = 0;
+    while (i < count) {
+      if (counter.add(hashes[i]) > 1) {
+        repeated += chars[i];
+        i += n;
+      } else {
+        ++i;
+      }
+    }
+    if (repeated / len > frac) return "duplicated_" + std::to_string(n) + "_n_grams";
   }
   return {};
 }

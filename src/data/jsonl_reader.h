@@ -21,6 +21,8 @@ class JsonlReader {
   bool next(Document& doc);
   std::vector<InputError> take_errors() { return std::exchange(errors_, {}); }
   uint64_t line_number() const { return line_no_; }
+  // The raw line of the document next() returned last.
+  const std::string& last_line() const { return line_; }
 
  private:
   ByteReader& in_;

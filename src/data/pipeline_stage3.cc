@@ -113,7 +113,8 @@ void write_one(const PipelineConfig& config, size_t index, bool dedup_ran, int t
     }
     stats.stage_out("dedup_minhash", doc.text.size());
     PendingDoc p;
-    p.line = document_to_json(doc).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // Stage 1 wrote the line with all metadata; it goes out unchanged.
+    p.line = jr.last_line();
     // The split depends only on the document, so reruns and slices agree.
     uint64_t h = hash_str(doc.id.empty() ? doc.text : doc.id, 0x5E11);
     p.is_val = static_cast<double>(h % 1000000) < config.val_fraction * 1000000.0;

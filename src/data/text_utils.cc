@@ -126,8 +126,22 @@ bool is_space_cp(uint32_t cp) {
          cp == 0x205F || cp == 0x85 || cp == 0xFEFF;
 }
 
+namespace {
+struct AsciiPunctTable {
+  bool punct[128] = {};
+  AsciiPunctTable() {
+    for (const char* p = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"; *p; ++p) punct[static_cast<unsigned char>(*p)] = true;
+  }
+};
+const AsciiPunctTable kAsciiPunct;
+
+inline bool ascii_space(unsigned char c) {
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+}  // namespace
+
 bool is_punct_cp(uint32_t cp) {
-  if (cp < 0x80) return std::strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", static_cast<int>(cp)) && cp;
+  if (cp < 0x80) return kAsciiPunct.punct[cp];
   return (cp >= 0xA1 && cp <= 0xBF && cp != 0xAA && cp != 0xB5 && cp != 0xBA) || cp == 0xD7 ||
          cp == 0xF7 || (cp >= 0x2010 && cp <= 0x2BFF) || (cp >= 0x3001 && cp <= 0x303F) ||
          (cp >= 0xFF01 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
@@ -192,9 +206,9 @@ std::vector<std::string_view> split_whitespace(std::string_view text) {
   std::vector<std::string_view> out;
   size_t i = 0;
   while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && ascii_space(static_cast<unsigned char>(text[i]))) ++i;
     size_t s = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && !ascii_space(static_cast<unsigned char>(text[i]))) ++i;
     if (i > s) out.push_back(text.substr(s, i - s));
   }
   return out;
@@ -226,8 +240,8 @@ std::vector<std::string_view> split_lines_py(std::string_view text) {
 std::string_view trim(std::string_view s) {
   size_t b = 0;
   size_t e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  while (b < e && ascii_space(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && ascii_space(static_cast<unsigned char>(s[e - 1]))) --e;
   return s.substr(b, e - b);
 }
 
