@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 
 #include "data/byte_reader.h"
+#include "core/error.h"
 #include "data/charset.h"
+#include "data/input_files.h"
 #include "data/jsonl_reader.h"
 #include "data/warc_reader.h"
 #include "test_util.h"
@@ -255,6 +257,34 @@ TEST(DataCharset, ConvertsDeclaredAndSniffedCharsetsToUtf8) {
   r = conv.to_utf8("abc", "x-no-such-charset", false, out);
   EXPECT_TRUE(r.unknown_charset);
   EXPECT_EQ(out, "abc");
+}
+
+}  // namespace
+}  // namespace llmforge::data
+
+namespace llmforge::data {
+namespace {
+
+TEST(DataInputFiles, GuessesFormatsAndListsFoldersInAStableOrder) {
+  EXPECT_EQ(guess_format("a/CC-MAIN-1.warc.gz"), InputFormat::Warc);
+  EXPECT_EQ(guess_format("a/CC-MAIN-1.warc.wet.gz"), InputFormat::Warc);
+  EXPECT_EQ(guess_format("x.WARC.zst"), InputFormat::Warc);
+  EXPECT_EQ(guess_format("x.jsonl.zst"), InputFormat::Jsonl);
+  EXPECT_EQ(guess_format("x.ndjson"), InputFormat::Jsonl);
+  EXPECT_EQ(guess_format("notes.txt.gz"), InputFormat::Text);
+  test::TempDir dir;
+  test::write_bytes(dir / "b/2.jsonl", "{}\n");
+  test::write_bytes(dir / "a.warc", "");
+  test::write_bytes(dir / "b/1.txt", "x");
+  test::write_bytes(dir / "b/.hidden", "x");
+  auto files = list_inputs({dir.path(), dir / "a.warc"}, "auto");
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(files[0].path, dir / "a.warc");
+  EXPECT_EQ(files[1].path, dir / "b/1.txt");
+  EXPECT_EQ(files[2].format, InputFormat::Jsonl);
+  EXPECT_EQ(list_inputs({dir / "b/1.txt"}, "jsonl")[0].format, InputFormat::Jsonl);
+  EXPECT_THROW(list_inputs({dir / "nope"}, "auto"), Error);
+  EXPECT_THROW(list_inputs({dir.path()}, "xml"), Error);
 }
 
 }  // namespace
