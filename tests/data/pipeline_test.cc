@@ -1,12 +1,16 @@
 // The pipeline end to end on generated JSONL, text and WARC inputs: outputs,
 // resume after an interruption, slices merged by the dedup stage, and bad input.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
 
 #include "core/error.h"
+#include "core/log.h"
 
 #include "data/pipeline.h"
 #include "data/text_utils.h"
@@ -246,6 +250,86 @@ TEST(DataPipeline, OneFileOnManyThreadsGivesTheSameOutputAsOneThread) {
   }
   EXPECT_TRUE(outputs[0] == outputs[1]) << "output depends on the thread count";
   EXPECT_EQ(reports[0], reports[1]);
+}
+
+}  // namespace
+}  // namespace llmforge::data
+
+namespace llmforge::data {
+namespace {
+
+// True when the file is a sequence of complete zstd frames.
+bool zstd_frames_complete(const std::string& path) {
+  std::string data = test::read_bytes(path);
+  size_t pos = 0;
+  while (pos < data.size()) {
+    size_t n = ZSTD_findFrameCompressedSize(data.data() + pos, data.size() - pos);
+    if (ZSTD_isError(n)) return false;
+    pos += n;
+  }
+  return !data.empty();
+}
+
+// A run killed with SIGKILL in the middle leaves no file under a final name that is
+// incomplete, and a rerun produces exactly what an uninterrupted run produces.
+TEST(DataPipeline, KilledRunResumesToTheSameOutput) {
+  TempDir dir;
+  for (int f = 0; f < 8; ++f) {
+    std::string lines;
+    for (int d = 0; d < 60; ++d)
+      lines += nlohmann::json({{"id", std::to_string(f) + "/" + std::to_string(d)},
+                               {"text", doc_text(f * 1000 + d % 50)}}).dump() + "\n";
+    test::write_bytes(dir / ("in/" + std::to_string(f) + ".jsonl"), lines);
+  }
+  auto config = [&](const std::string& out) {
+    PipelineConfig c;
+    c.inputs = {dir / "in"};
+    c.output_dir = dir / out;
+    c.threads = 1;
+    c.tokenizer = test::byte_encoder_factory();
+    return c;
+  };
+  run_pipeline(config("clean_run"));
+
+  PipelineConfig killed = config("killed");
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    set_log_level(LogLevel::Error);
+    run_pipeline(killed);
+    ::_exit(0);
+  }
+  // Kill once some but (most likely) not all files of stage 1 are done.
+  for (int i = 0; i < 20000; ++i) {
+    if (fs::exists(killed.output_dir + "/stage1/000002.stats.json")) break;
+    ::usleep(500);
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  // Whatever exists under a final name is complete.
+  for (const char* sub : {"/stage1", "/clean", "/tokens"}) {
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(killed.output_dir + sub, ec)) {
+      std::string name = e.path().filename().string();
+      if (name.find(".tmp-") != std::string::npos) continue;
+      if (sub == std::string("/tokens")) {
+        EXPECT_NO_THROW(TokenShard s(e.path().string())) << name;
+      }
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".zst") {
+        EXPECT_TRUE(zstd_frames_complete(e.path().string())) << name;
+      }
+    }
+  }
+  run_pipeline(killed);
+  for (size_t f = 0; f < 8; ++f) {
+    EXPECT_TRUE(test::zstd_decompress_file(clean_path(killed.output_dir, f, true)) ==
+                test::zstd_decompress_file(clean_path(dir / "clean_run", f, true))) << f;
+    EXPECT_TRUE(test::read_bytes(token_shard_path(killed.output_dir, "train", f)) ==
+                test::read_bytes(token_shard_path(dir / "clean_run", "train", f))) << f;
+  }
+  for (auto& e : fs::recursive_directory_iterator(killed.output_dir))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
 }
 
 }  // namespace
