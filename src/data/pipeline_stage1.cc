@@ -14,7 +14,6 @@
 #include "data/charset.h"
 #include "data/jsonl_reader.h"
 #include "data/jsonl_writer.h"
-#include "data/lang_id.h"
 #include "data/pipeline_internal.h"
 #include "data/text_utils.h"
 #include "data/warc_reader.h"
