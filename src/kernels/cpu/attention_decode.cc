@@ -12,8 +12,11 @@ void attention_decode(float* out, const float* q, const float* k_cache, const fl
   const size_t KVD = size_t(s.n_kv_head) * HD, QD = size_t(NH) * HD;
   const float scale = 1.0f / std::sqrt(float(HD));
   // One (row, head) pair per iteration: decode batches have few rows, so heads
-  // supply the parallelism.
-#pragma omp parallel
+  // supply the parallelism. Tiny problems stay on one thread: waking the team costs
+  // more than the work, and far more on a loaded machine.
+  long work = 0;
+  for (int r = 0; r < n_rows; ++r) work += long(pos[r] + 1) * NH * HD;
+#pragma omp parallel if (work > 32768)
   {
     std::vector<float> scores;
 #pragma omp for schedule(dynamic, 1)
