@@ -164,6 +164,19 @@ TEST(TiktokenGolden, VocabSizes) {
   EXPECT_EQ(enc("o200k_base").vocab_size(), 200019u);
 }
 
+TEST(TiktokenGolden, DecodeRejectsIdsOutsideTheVocabulary) {
+  const Tokenizer& t = enc("cl100k_base");
+  EXPECT_EQ(t.decode({100257}), "<|endoftext|>");
+  for (uint32_t bad : {100261u, 100277u, 4000000000u}) {  // a gap in cl100k, one past the end, far out
+    try {
+      t.decode({15339, bad});
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::to_string(bad)), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(TiktokenGolden, UnknownNameSaysWhatWasTried) {
   try {
     Tokenizer::load("cl100k_bas");
