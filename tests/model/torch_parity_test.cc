@@ -23,6 +23,9 @@ struct ParityCase {
   int b, t;
 };
 
+// Keeps test names and failure messages readable (gtest would dump the bytes).
+void PrintTo(const ParityCase& c, std::ostream* os) { *os << c.name; }
+
 std::vector<ParityCase> cases() {
   std::vector<ParityCase> out;
   ModelConfig mha;  // multi-head, tied head
