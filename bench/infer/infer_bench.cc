@@ -4,7 +4,7 @@
 // bandwidth. Decoding reads every weight once per step whatever the batch, so at
 // batch 1 bandwidth / (weight bytes per token) is the ceiling; batching divides the
 // bytes per token by the batch size.
-// Usage: bench_infer [--prompt 128] [--steps 64] [--quick]
+// Usage: bench_infer [--prompt 128] [--steps 64] [--quick] [--only 2M|14M|51M]
 #include <omp.h>
 
 #include <algorithm>
@@ -48,10 +48,12 @@ struct Shape {
 int main(int argc, char** argv) {
   int prompt = 128, steps = 64;
   bool quick = false;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--prompt") && i + 1 < argc) prompt = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
   }
   const Shape shapes[] = {{"2M", 128, 4, 4, 4, 384, 4096},
                           {"14M", 384, 6, 6, 6, 1024, 4096},
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
   std::printf("%-5s %5s %14s %14s %16s %16s %12s\n", "model", "batch", "prefill tok/s",
               "decode tok/s", "weight MB/token", "bound tok/s", "of bound");
   for (const Shape& sh : shapes) {
+    if (!only.empty() && only != sh.name) continue;
     ModelConfig c;
     c.dim = sh.dim, c.n_layers = sh.layers, c.n_heads = sh.heads, c.n_kv_heads = sh.kv_heads;
     c.ffn_dim = sh.ffn, c.vocab_size = sh.vocab, c.max_seq_len = prompt + steps + 1;
