@@ -8,11 +8,7 @@
 #include "core/log.h"
 #include "core/profiler.h"
 #include "core/rng.h"
-#include "kernels/cpu/attention.h"
-#include "kernels/cpu/embedding.h"
 #include "kernels/cpu/matmul.h"
-#include "kernels/cpu/rmsnorm.h"
-#include "kernels/cpu/swiglu.h"
 
 namespace llmforge {
 
@@ -23,8 +19,9 @@ ModelConfig validated(const ModelConfig& c) {
 }
 }  // namespace
 
-Model::Model(const ModelConfig& config, Precision precision)
+Model::Model(const ModelConfig& config, Precision precision, const KernelBackend& kernels)
     : config_(validated(config)),
+      kernels_(&kernels),
       layout_(config_),
       precision_(precision),
       params_(layout_.total()),
@@ -70,7 +67,7 @@ void Model::zero_grad() { grads_.zero(); }
 void Model::matmul(const float* a, const float* b, float* c, int m, int n, int k, bool ta,
                    bool tb, bool acc) {
   ProfileScope scope("matmul");
-  cpu::matmul(a, b, c, m, n, k, ta, tb, acc, precision_);
+  kernels_->matmul(a, b, c, m, n, k, ta, tb, acc, precision_);
 }
 
 void Model::ensure_activations(int b, int t) {
@@ -152,13 +149,13 @@ void Model::forward(const int32_t* tokens, int b, int t) {
   const int C = config_.dim;
   {
     ProfileScope scope("embedding");
-    cpu::embedding_forward(act(layer_acts_[0].res_in), tokens, params_.data() + layout_.embed,
+    kernels_->embedding_forward(act(layer_acts_[0].res_in), tokens, params_.data() + layout_.embed,
                            int(N), C);
   }
   for (int l = 0; l < config_.n_layers; ++l) layer_forward(l);
   {
     ProfileScope scope("rmsnorm fwd");
-    cpu::rmsnorm_forward(act(norm_final_), act(rstd_final_), act(res_final_),
+    kernels_->rmsnorm_forward(act(norm_final_), act(rstd_final_), act(res_final_),
                          params_.data() + layout_.final_norm, int(N), C, config_.norm_eps);
   }
   if (config_.value_head) {
@@ -184,7 +181,7 @@ void Model::layer_forward(int l) {
 
   {
     ProfileScope scope("rmsnorm fwd");
-    cpu::rmsnorm_forward(act(A.norm1), act(A.rstd1), act(A.res_in), w + P.attn_norm, N, C,
+    kernels_->rmsnorm_forward(act(A.norm1), act(A.rstd1), act(A.res_in), w + P.attn_norm, N, C,
                          config_.norm_eps);
   }
   matmul(act(A.norm1), w + P.wq, act(A.q), N, QD, C, false, true, false);
@@ -192,13 +189,13 @@ void Model::layer_forward(int l) {
   matmul(act(A.norm1), w + P.wv, act(A.v), N, KVD, C, false, true, false);
   {
     ProfileScope scope("rope");
-    cpu::rope_forward(act(A.q), rope_, b_, t_, config_.n_heads, config_.head_dim());
-    cpu::rope_forward(act(A.k), rope_, b_, t_, config_.n_kv_heads, config_.head_dim());
+    kernels_->rope_forward(act(A.q), rope_, b_, t_, config_.n_heads, config_.head_dim());
+    kernels_->rope_forward(act(A.k), rope_, b_, t_, config_.n_kv_heads, config_.head_dim());
   }
-  cpu::AttentionShape shape{b_, t_, config_.n_heads, config_.n_kv_heads, config_.head_dim()};
+  AttentionShape shape{b_, t_, config_.n_heads, config_.n_kv_heads, config_.head_dim()};
   {
     ProfileScope scope("attention fwd");
-    cpu::attention_forward(act(A.att), act(A.lse), act(A.q), act(A.k), act(A.v), shape);
+    kernels_->attention_forward(act(A.att), act(A.lse), act(A.q), act(A.k), act(A.v), shape);
   }
   // mid = res_in + att Wo^T
   std::memcpy(act(A.mid), act(A.res_in), sizeof(float) * size_t(N) * C);
@@ -206,14 +203,14 @@ void Model::layer_forward(int l) {
 
   {
     ProfileScope scope("rmsnorm fwd");
-    cpu::rmsnorm_forward(act(A.norm2), act(A.rstd2), act(A.mid), w + P.mlp_norm, N, C,
+    kernels_->rmsnorm_forward(act(A.norm2), act(A.rstd2), act(A.mid), w + P.mlp_norm, N, C,
                          config_.norm_eps);
   }
   matmul(act(A.norm2), w + P.w_gate, act(A.gate), N, F, C, false, true, false);
   matmul(act(A.norm2), w + P.w_up, act(A.up), N, F, C, false, true, false);
   {
     ProfileScope scope("swiglu fwd");
-    cpu::swiglu_forward(act(A.h), act(A.gate), act(A.up), size_t(N) * F);
+    kernels_->swiglu_forward(act(A.h), act(A.gate), act(A.up), size_t(N) * F);
   }
   // res_out = mid + h Wdown^T
   std::memcpy(res_out, act(A.mid), sizeof(float) * size_t(N) * C);
@@ -279,13 +276,13 @@ void Model::backward(const LogitsGradFn& logits_fn, const float* dvalues) {
   std::memset(d_res, 0, sizeof(float) * size_t(N) * C);
   {
     ProfileScope scope("rmsnorm bwd");
-    cpu::rmsnorm_backward(d_res, grads_.data() + layout_.final_norm, d_norm, act(res_final_),
+    kernels_->rmsnorm_backward(d_res, grads_.data() + layout_.final_norm, d_norm, act(res_final_),
                           params_.data() + layout_.final_norm, act(rstd_final_), N, C);
   }
   for (int l = config_.n_layers - 1; l >= 0; --l) layer_backward(l, d_res);
   {
     ProfileScope scope("embedding");
-    cpu::embedding_backward(grads_.data() + layout_.embed, tokens_.data(), d_res, N, C);
+    kernels_->embedding_backward(grads_.data() + layout_.embed, tokens_.data(), d_res, N, C);
   }
 }
 
@@ -303,7 +300,7 @@ void Model::layer_backward(int l, float* d_res) {
   matmul(d_res, act(A.h), g + P.w_down, C, F, N, true, false, true);
   {
     ProfileScope scope("swiglu bwd");
-    cpu::swiglu_backward(act(d_gate_), act(d_up_), act(d_h_), act(A.gate), act(A.up),
+    kernels_->swiglu_backward(act(d_gate_), act(d_up_), act(d_h_), act(A.gate), act(A.up),
                          size_t(N) * F);
   }
   matmul(act(d_gate_), w + P.w_gate, d_norm, N, C, F, false, false, false);
@@ -313,23 +310,23 @@ void Model::layer_backward(int l, float* d_res) {
   // d_res becomes d(mid): the residual path plus the norm's contribution.
   {
     ProfileScope scope("rmsnorm bwd");
-    cpu::rmsnorm_backward(d_res, g + P.mlp_norm, d_norm, act(A.mid), w + P.mlp_norm,
+    kernels_->rmsnorm_backward(d_res, g + P.mlp_norm, d_norm, act(A.mid), w + P.mlp_norm,
                           act(A.rstd2), N, C);
   }
 
   // Attention: mid = res_in + att Wo^T.
   matmul(d_res, w + P.wo, act(d_att_), N, QD, C, false, false, false);
   matmul(d_res, act(A.att), g + P.wo, C, QD, N, true, false, true);
-  cpu::AttentionShape shape{b_, t_, config_.n_heads, config_.n_kv_heads, config_.head_dim()};
+  AttentionShape shape{b_, t_, config_.n_heads, config_.n_kv_heads, config_.head_dim()};
   {
     ProfileScope scope("attention bwd");
-    cpu::attention_backward(act(d_q_), act(d_k_), act(d_v_), act(d_att_), act(A.q), act(A.k),
+    kernels_->attention_backward(act(d_q_), act(d_k_), act(d_v_), act(d_att_), act(A.q), act(A.k),
                             act(A.v), act(A.att), act(A.lse), shape);
   }
   {
     ProfileScope scope("rope");
-    cpu::rope_backward(act(d_q_), rope_, b_, t_, config_.n_heads, config_.head_dim());
-    cpu::rope_backward(act(d_k_), rope_, b_, t_, config_.n_kv_heads, config_.head_dim());
+    kernels_->rope_backward(act(d_q_), rope_, b_, t_, config_.n_heads, config_.head_dim());
+    kernels_->rope_backward(act(d_k_), rope_, b_, t_, config_.n_kv_heads, config_.head_dim());
   }
   matmul(act(d_q_), w + P.wq, d_norm, N, C, QD, false, false, false);
   matmul(act(d_k_), w + P.wk, d_norm, N, C, KVD, false, false, true);
@@ -340,7 +337,7 @@ void Model::layer_backward(int l, float* d_res) {
   // d_res becomes d(res_in).
   {
     ProfileScope scope("rmsnorm bwd");
-    cpu::rmsnorm_backward(d_res, g + P.attn_norm, d_norm, act(A.res_in), w + P.attn_norm,
+    kernels_->rmsnorm_backward(d_res, g + P.attn_norm, d_norm, act(A.res_in), w + P.attn_norm,
                           act(A.rstd1), N, C);
   }
 }

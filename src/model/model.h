@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "core/arena.h"
-#include "kernels/cpu/rope.h"
+#include "kernels/backend.h"
 #include "kernels/precision.h"
 #include "model/config.h"
 #include "model/param_layout.h"
@@ -42,11 +42,13 @@ class Model {
  public:
   // Validates the config (throws Error before allocating) and allocates zeroed
   // parameters and gradients.
-  explicit Model(const ModelConfig& config, Precision precision = Precision::kFp32);
+  explicit Model(const ModelConfig& config, Precision precision = Precision::kFp32,
+                 const KernelBackend& kernels = cpu_backend());
 
   const ModelConfig& config() const { return config_; }
   const ParamLayout& layout() const { return layout_; }
   Precision precision() const { return precision_; }
+  const KernelBackend& kernels() const { return *kernels_; }
   void set_precision(Precision p) { precision_ = p; }
 
   float* params() { return params_.data(); }
@@ -99,6 +101,7 @@ class Model {
   float* act(size_t offset) { return acts_.data() + offset; }
 
   ModelConfig config_;
+  const KernelBackend* kernels_;
   ParamLayout layout_;
   Precision precision_;
   Arena params_, grads_, acts_;
@@ -111,7 +114,7 @@ class Model {
   // Backward scratch (shared by all layers).
   size_t d_res_ = 0, d_norm_ = 0, d_q_ = 0, d_k_ = 0, d_v_ = 0, d_att_ = 0, d_gate_ = 0,
          d_up_ = 0, d_h_ = 0, logits_buf_ = 0;
-  cpu::RopeTable rope_;
+  RopeTable rope_;
 };
 
 }  // namespace llmforge

@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "core/profiler.h"
-#include "kernels/cpu/adamw.h"
 
 namespace llmforge {
 
@@ -13,7 +12,7 @@ AdamW::AdamW(const Model& model, AdamWConfig config)
 double grad_norm(Model& model) {
   double ss = 0.0;
   for (const ParamInfo& p : model.layout().params()) {
-    ss += cpu::sum_squares(model.grads() + p.offset, p.size);
+    ss += model.kernels().sum_squares(model.grads() + p.offset, p.size);
   }
   return std::sqrt(ss);
 }
@@ -32,7 +31,7 @@ void AdamW::step(Model& model, double lr, double norm) {
     const double coef = config_.grad_clip / (norm + 1e-6);
     if (coef < 1.0) {
       for (const ParamInfo& p : model.layout().params())
-        cpu::scale_inplace(model.grads() + p.offset, p.size, float(coef));
+        model.kernels().scale_inplace(model.grads() + p.offset, p.size, float(coef));
     }
   }
   const size_t embed = model.layout().embed;
@@ -40,9 +39,9 @@ void AdamW::step(Model& model, double lr, double norm) {
     bool decay = p.decay;
     if (p.offset == embed && config_.decay_embeddings) decay = true;
     if (p.shape.size() == 1 && config_.decay_norms) decay = true;
-    cpu::AdamWHyper h{float(lr), float(config_.beta1), float(config_.beta2), float(config_.eps),
+    AdamWHyper h{float(lr), float(config_.beta1), float(config_.beta2), float(config_.eps),
                       decay ? float(config_.weight_decay) : 0.0f};
-    cpu::adamw_update(model.params() + p.offset, model.grads() + p.offset, m_.data() + p.offset,
+    model.kernels().adamw_update(model.params() + p.offset, model.grads() + p.offset, m_.data() + p.offset,
                       v_.data() + p.offset, p.size, h, step_);
   }
 }

@@ -1,7 +1,6 @@
 #include "train/losses.h"
 
 #include "core/profiler.h"
-#include "kernels/cpu/cross_entropy.h"
 
 namespace llmforge {
 
@@ -19,7 +18,7 @@ double cross_entropy_backward(Model& model, const int32_t* targets, const float*
   model.backward(
       [&](int r0, int n, float* logits) {
         ProfileScope scope("cross entropy");
-        cpu::cross_entropy_forward_backward(logits, losses.data(), targets + r0,
+        model.kernels().cross_entropy_forward_backward(logits, losses.data(), targets + r0,
                                             weights ? weights + r0 : nullptr, float(grad_scale),
                                             n, model.config().vocab_size);
         for (int i = 0; i < n; ++i) total += double(losses[i]) * (weights ? weights[r0 + i] : 1.0f);
@@ -34,7 +33,7 @@ double cross_entropy_eval(Model& model, const int32_t* targets, const float* wei
   double total = 0.0;
   model.for_each_logits_chunk([&](int r0, int n, const float* logits) {
     scratch.assign(logits, logits + size_t(n) * model.config().vocab_size);
-    cpu::cross_entropy_forward_backward(scratch.data(), losses.data(), targets + r0,
+    model.kernels().cross_entropy_forward_backward(scratch.data(), losses.data(), targets + r0,
                                         weights ? weights + r0 : nullptr, 0.0f, n,
                                         model.config().vocab_size);
     for (int i = 0; i < n; ++i) {
