@@ -29,10 +29,10 @@ int chunk_rows(int remaining) {
 
 InferenceEngine::InferenceEngine(const Model& model, int n_slots, int max_len)
     : model_(model),
-      cache_(model.config().n_layers, n_slots,
-             max_len > 0 ? std::min(max_len, model.config().max_seq_len)
-                         : model.config().max_seq_len,
-             model.config().kv_dim()) {}
+      cache_(
+          model.config().n_layers, n_slots,
+          max_len > 0 ? std::min(max_len, model.config().max_seq_len) : model.config().max_seq_len,
+          model.config().kv_dim()) {}
 
 void InferenceEngine::ensure_scratch(int n) {
   if (n <= cap_rows_) return;
@@ -54,11 +54,11 @@ void InferenceEngine::ensure_scratch(int n) {
 
 void InferenceEngine::matmul(const float* a, const float* b, float* c, int m, int n, int k,
                              bool acc) {
-  cpu::matmul(a, b, c, m, n, k, false, true, acc, model_.precision());
+  model_.kernels().matmul(a, b, c, m, n, k, false, true, acc, model_.precision());
 }
 
-void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int* positions,
-                              int n, const int* logit_rows, int n_logit_rows, float* logits) {
+void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int* positions, int n,
+                              const int* logit_rows, int n_logit_rows, float* logits) {
   const ModelConfig& c = model_.config();
   if (n <= 0) ErrorBuilder("infer") << "forward with no rows";
   for (int r = 0; r < n; ++r) {
@@ -81,7 +81,7 @@ void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int
   ensure_scratch(n);
   const float* w = model_.params();
   const ParamLayout& lay = model_.layout();
-  cpu::embedding_forward(x_.data(), tokens, w + lay.embed, n, c.dim);
+  model_.kernels().embedding_forward(x_.data(), tokens, w + lay.embed, n, c.dim);
   // Row r's rotation uses its own position: a table whose row r holds positions[r],
   // applied as one batch of n "time steps".
   rope_ = cpu::rope_table(positions, n, c.head_dim(), c.rope_theta);
@@ -91,8 +91,8 @@ void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int
     std::memcpy(last_.data() + size_t(i) * c.dim, x_.data() + size_t(logit_rows[i]) * c.dim,
                 sizeof(float) * c.dim);
   }
-  cpu::rmsnorm_forward(norm_.data(), rstd_.data(), last_.data(), w + lay.final_norm, n_logit_rows,
-                       c.dim, c.norm_eps);
+  model_.kernels().rmsnorm_forward(norm_.data(), rstd_.data(), last_.data(), w + lay.final_norm,
+                                   n_logit_rows, c.dim, c.norm_eps);
   matmul(norm_.data(), w + lay.lm_head, logits, n_logit_rows, c.vocab_size, c.dim, false);
 }
 
@@ -102,12 +102,13 @@ void InferenceEngine::layer_forward(int l, const int* slots, const int* position
   const float* w = model_.params();
   const int C = c.dim, F = c.ffn_dim, QD = c.q_dim(), KVD = c.kv_dim(), HD = c.head_dim();
 
-  cpu::rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.attn_norm, n, C, c.norm_eps);
+  model_.kernels().rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.attn_norm, n, C,
+                                   c.norm_eps);
   matmul(norm_.data(), w + P.wq, q_.data(), n, QD, C, false);
   matmul(norm_.data(), w + P.wk, k_.data(), n, KVD, C, false);
   matmul(norm_.data(), w + P.wv, v_.data(), n, KVD, C, false);
-  cpu::rope_forward(q_.data(), rope_, 1, n, c.n_heads, HD);
-  cpu::rope_forward(k_.data(), rope_, 1, n, c.n_kv_heads, HD);
+  model_.kernels().rope_forward(q_.data(), rope_, 1, n, c.n_heads, HD);
+  model_.kernels().rope_forward(k_.data(), rope_, 1, n, c.n_kv_heads, HD);
   float* kc = cache_.k(l);
   float* vc = cache_.v(l);
   const size_t M = cache_.max_len();
@@ -116,14 +117,15 @@ void InferenceEngine::layer_forward(int l, const int* slots, const int* position
     std::memcpy(kc + at, k_.data() + size_t(r) * KVD, sizeof(float) * KVD);
     std::memcpy(vc + at, v_.data() + size_t(r) * KVD, sizeof(float) * KVD);
   }
-  cpu::DecodeAttentionShape shape{c.n_heads, c.n_kv_heads, HD, cache_.max_len()};
-  cpu::attention_decode(att_.data(), q_.data(), kc, vc, slots, positions, n, shape);
+  DecodeAttentionShape shape{c.n_heads, c.n_kv_heads, HD, cache_.max_len()};
+  model_.kernels().attention_decode(att_.data(), q_.data(), kc, vc, slots, positions, n, shape);
   matmul(att_.data(), w + P.wo, x_.data(), n, C, QD, true);  // x += att Wo^T
 
-  cpu::rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.mlp_norm, n, C, c.norm_eps);
+  model_.kernels().rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.mlp_norm, n, C,
+                                   c.norm_eps);
   matmul(norm_.data(), w + P.w_gate, gate_.data(), n, F, C, false);
   matmul(norm_.data(), w + P.w_up, up_.data(), n, F, C, false);
-  cpu::swiglu_forward(h_.data(), gate_.data(), up_.data(), size_t(n) * F);
+  model_.kernels().swiglu_forward(h_.data(), gate_.data(), up_.data(), size_t(n) * F);
   matmul(h_.data(), w + P.w_down, x_.data(), n, C, F, true);  // x += h Wdown^T
 }
 
@@ -142,8 +144,7 @@ void InferenceEngine::prefill(int slot, const int32_t* tokens, int n, int start,
     for (int i = 0; i < m; ++i) positions[i] = start + done + i;
     const bool last = done + m == n;
     const int last_row = m - 1;
-    forward(tokens + done, slots.data(), positions.data(), m, &last_row, last ? 1 : 0,
-            last_logits);
+    forward(tokens + done, slots.data(), positions.data(), m, &last_row, last ? 1 : 0, last_logits);
   }
 }
 

@@ -13,12 +13,14 @@
 
 #include "kernels/cpu/adamw.h"
 #include "kernels/cpu/attention.h"
+#include "kernels/cpu/attention_decode.h"
 #include "kernels/cpu/rope.h"
 #include "kernels/precision.h"
 
 namespace llmforge {
 
 using AttentionShape = cpu::AttentionShape;
+using DecodeAttentionShape = cpu::DecodeAttentionShape;
 using RopeTable = cpu::RopeTable;
 using AdamWHyper = cpu::AdamWHyper;
 
@@ -45,6 +47,11 @@ struct KernelBackend {
                              const float* k, const float* v, const float* out, const float* lse,
                              const AttentionShape& s);
 
+  // Inference: rows of different sequences attending to their own KV-cache slots.
+  void (*attention_decode)(float* out, const float* q, const float* k_cache, const float* v_cache,
+                           const int* slot, const int* pos, int n_rows,
+                           const DecodeAttentionShape& s);
+
   void (*swiglu_forward)(float* h, const float* gate, const float* up, size_t n);
   void (*swiglu_backward)(float* dgate, float* dup, const float* dh, const float* gate,
                           const float* up, size_t n);
@@ -52,8 +59,8 @@ struct KernelBackend {
   void (*cross_entropy_forward_backward)(float* logits, float* losses, const int32_t* targets,
                                          const float* weights, float grad_scale, int r, int v);
 
-  void (*adamw_update)(float* p, const float* g, float* m, float* v, size_t n,
-                       const AdamWHyper& h, long step);
+  void (*adamw_update)(float* p, const float* g, float* m, float* v, size_t n, const AdamWHyper& h,
+                       long step);
   double (*sum_squares)(const float* g, size_t n);
   void (*scale_inplace)(float* x, size_t n, float s);
 };
