@@ -21,6 +21,7 @@
 #include "train/checkpoint.h"
 #include "train/losses.h"
 #include "train/lr_schedule.h"
+#include "tokenizer/unicode.h"
 #include "train/toy_corpus.h"
 
 namespace llmforge {
@@ -34,11 +35,17 @@ std::vector<int32_t> encode_bytes(const std::string& s) {
   return out;
 }
 
+// Sampled bytes need not form valid UTF-8 (or printable text): invalid sequences
+// and control bytes other than newline and tab print as U+FFFD, so a sample never
+// garbles the terminal.
 std::string decode_bytes(const std::vector<int32_t>& ids) {
-  std::string out;
-  for (int32_t id : ids)
-    if (id < 256) out.push_back(char(id));
-  return out;
+  std::string bytes;
+  for (int32_t id : ids) {
+    if (id >= 256) continue;
+    bool control = id < 0x20 && id != '\n' && id != '\t';
+    bytes.push_back(control || id == 0x7f ? char(0xff) : char(id));  // 0xff is never valid UTF-8
+  }
+  return utf8_with_replacements(bytes);
 }
 
 // Random windows of t+1 tokens from a token stream: inputs and next-token targets.

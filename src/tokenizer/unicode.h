@@ -15,6 +15,9 @@
 // round-trips arbitrary bytes; tiktoken itself only ever sees valid UTF-8.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -76,6 +79,11 @@ inline uint32_t utf8_decode(const uint8_t* p, const uint8_t* end, int* len) {
   }
   return 0xFFFFFFFFu;
 }
+
+// `bytes` as valid UTF-8: each invalid sequence becomes U+FFFD, one per maximal
+// prefix of a valid sequence (the Unicode "maximal subpart" practice, as Python's
+// errors="replace").
+std::string utf8_with_replacements(std::string_view bytes);
 
 // True when `text` is valid UTF-8.
 bool utf8_valid(const uint8_t* p, size_t n);
