@@ -69,18 +69,7 @@ int run_eval_icl(int argc, char** argv) {
     };
     codec.bos = int32_t(tok->bos_id());
   } else if (model->config().vocab_size == kByteVocab) {
-    codec.encode = [](const std::string& s) {
-      std::vector<int32_t> out;
-      for (unsigned char c : s) out.push_back(c);
-      return out;
-    };
-    codec.decode = [](const std::vector<int32_t>& ids) {
-      std::string s;
-      for (int32_t id : ids)
-        if (id < 256) s.push_back(char(id));
-      return s;
-    };
-    codec.bos = 256;
+    codec = byte_level_codec();
   } else {
     ErrorBuilder("eval") << dir << " has no tokenizer.json; pass --tokenizer";
   }

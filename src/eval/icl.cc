@@ -25,6 +25,23 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
+IclTextCodec byte_level_codec() {
+  IclTextCodec c;
+  c.encode = [](const std::string& s) {
+    std::vector<int32_t> out;
+    for (unsigned char ch : s) out.push_back(ch);
+    return out;
+  };
+  c.decode = [](const std::vector<int32_t>& ids) {
+    std::string s;
+    for (int32_t id : ids)
+      if (id < 256) s.push_back(char(id));
+    return s;
+  };
+  c.bos = 256;
+  return c;
+}
+
 std::pair<std::string, std::string> icl_example(const std::string& task, uint64_t index) {
   Rng rng(index * 0x9E3779B97F4A7C15ull + 11);
   auto word = [&] { return std::string(kWords[rng.below(kWordCount)]); };

@@ -24,6 +24,9 @@ struct IclTextCodec {
   int32_t bos = -1;
 };
 
+// Codec for byte-level models (256 bytes + BOS 256, as `llmforge quickstart` trains).
+IclTextCodec byte_level_codec();
+
 struct IclPoint {
   int examples = 0;
   int correct = 0;

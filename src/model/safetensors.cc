@@ -15,18 +15,6 @@ namespace {
 constexpr const char* kCrcPrefix = "llmforge.crc32.";
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
 
-uint32_t crc_of(const void* data, size_t n) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const Bytef* p = static_cast<const Bytef*>(data);
-  while (n > 0) {  // zlib takes uInt lengths
-    uInt chunk = uInt(std::min<size_t>(n, 1u << 30));
-    crc = crc32(crc, p, chunk);
-    p += chunk;
-    n -= chunk;
-  }
-  return uint32_t(crc);
-}
-
 std::string hex32(uint32_t v) {
   char buf[9];
   std::snprintf(buf, sizeof buf, "%08x", v);
@@ -69,6 +57,18 @@ float fp16_to_fp32(uint16_t h) {
 
 }  // namespace
 
+uint32_t crc32_of(const void* data, size_t n) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const Bytef* p = static_cast<const Bytef*>(data);
+  while (n > 0) {
+    uInt chunk = uInt(std::min<size_t>(n, 1u << 30));
+    crc = crc32(crc, p, chunk);
+    p += chunk;
+    n -= chunk;
+  }
+  return uint32_t(crc);
+}
+
 void save_safetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                       const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header;
@@ -80,7 +80,7 @@ void save_safetensors(const std::string& path, const std::vector<TensorToWrite>&
     size_t numel = 1;
     for (int64_t d : t.shape) numel *= size_t(d);
     header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + numel * 4}}};
-    meta[kCrcPrefix + t.name] = hex32(crc_of(t.data, numel * 4));
+    meta[kCrcPrefix + t.name] = hex32(crc32_of(t.data, numel * 4));
     offset += numel * 4;
   }
   header["__metadata__"] = meta;
@@ -173,7 +173,7 @@ SafetensorsFile SafetensorsFile::load(const std::string& path) {
   for (const auto& [name, t] : f.tensors_) {
     auto crc = f.metadata_.find(kCrcPrefix + name);
     if (crc == f.metadata_.end()) continue;
-    std::string actual = hex32(crc_of(b.data() + f.data_start_ + t.begin, t.end - t.begin));
+    std::string actual = hex32(crc32_of(b.data() + f.data_start_ + t.begin, t.end - t.begin));
     if (actual != crc->second) {
       ErrorBuilder("safetensors") << path << ": tensor " << name << " fails its checksum (stored "
                                   << crc->second << ", computed " << actual << "): file corrupted";

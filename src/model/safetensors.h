@@ -16,6 +16,9 @@
 
 namespace llmforge {
 
+// CRC-32 (zlib) of n bytes, any size (zlib takes 32-bit lengths; this chunks).
+uint32_t crc32_of(const void* data, size_t n);
+
 struct TensorToWrite {
   std::string name;
   std::vector<int64_t> shape;

@@ -1,7 +1,5 @@
 #include "pretrain/pretrain.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include "infer/reference_generate.h"
 #include "kernels/cpu/matmul.h"
 #include "model/model_io.h"
+#include "model/safetensors.h"
 #include "pretrain/data_loader.h"
 #include "pretrain/distributed.h"
 #include "pretrain/metrics_log.h"
@@ -30,16 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 
 uint64_t params_checksum(const Model& m) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const Bytef* p = reinterpret_cast<const Bytef*>(m.params());
-  size_t n = m.n_param_floats() * sizeof(float);
-  while (n > 0) {
-    uInt chunk = uInt(std::min<size_t>(n, 1u << 30));
-    crc = crc32(crc, p, chunk);
-    p += chunk;
-    n -= chunk;
-  }
-  return crc;
+  return crc32_of(m.params(), m.n_param_floats() * sizeof(float));
 }
 
 std::string step_dir_name(long step) {

@@ -11,23 +11,6 @@
 namespace llmforge {
 namespace {
 
-IclTextCodec byte_codec() {
-  IclTextCodec c;
-  c.encode = [](const std::string& s) {
-    std::vector<int32_t> out;
-    for (unsigned char ch : s) out.push_back(ch);
-    return out;
-  };
-  c.decode = [](const std::vector<int32_t>& ids) {
-    std::string s;
-    for (int32_t id : ids)
-      if (id < 256) s.push_back(char(id));
-    return s;
-  };
-  c.bos = 256;
-  return c;
-}
-
 TEST(Icl, ExamplesFollowTheirTask) {
   auto [x, y] = icl_example("copy", 3);
   EXPECT_EQ(x, y);
@@ -63,8 +46,8 @@ TEST(Icl, TrainedCopyModelScoresAndIsDeterministic) {
     cross_entropy_backward(m, tg.data(), nullptr, 1.0 / (b * t));
     opt.step(m, 3e-3);
   }
-  auto first = evaluate_icl(m, byte_codec(), "copy", {0, 4}, 12, 7);
-  auto again = evaluate_icl(m, byte_codec(), "copy", {0, 4}, 12, 7);
+  auto first = evaluate_icl(m, byte_level_codec(), "copy", {0, 4}, 12, 7);
+  auto again = evaluate_icl(m, byte_level_codec(), "copy", {0, 4}, 12, 7);
   ASSERT_EQ(first.size(), 2u);
   EXPECT_EQ(first[1].examples, 4);
   EXPECT_EQ(first[1].trials, 12);
@@ -74,7 +57,7 @@ TEST(Icl, TrainedCopyModelScoresAndIsDeterministic) {
               first[1].accuracy());
   EXPECT_GE(first[1].accuracy(), 0.6) << "a model trained on the format should copy with examples";
   // A prompt longer than the context is an error, not a silent truncation.
-  EXPECT_THROW(evaluate_icl(m, byte_codec(), "copy", {40}, 1, 1), Error);
+  EXPECT_THROW(evaluate_icl(m, byte_level_codec(), "copy", {40}, 1, 1), Error);
 }
 
 }  // namespace
