@@ -1,0 +1,177 @@
+// Conversations for supervised fine-tuning and the evaluation items.
+//
+// SFT data teaches the chat format: questions about the people of the "qa" half
+// (answered with one fixed sentence per attribute, so the format is easy to learn
+// and the fact is the only thing that varies), identity questions answered from the
+// system prompt (many assistant names, so the model learns to read the prompt
+// rather than memorise one name), and small talk. The evaluation asks every person
+// one question per attribute and asks identity questions under assistant names that
+// never occur in training.
+#include <algorithm>
+
+#include "world/people_internal.h"
+
+namespace llmforge::world {
+namespace {
+
+const std::vector<std::string>& question_templates(int attribute) {
+  static const std::vector<std::string> kQuestions[kAttributeCount] = {
+      {"When was {name} born?", "What is the birth date of {name}?", "On what date was {name} born?",
+       "What is {name}'s date of birth?", "When is {name}'s birthday?", "Tell me when {name} was born."},
+      {"Where was {name} born?", "In which city was {name} born?", "What is the birthplace of {name}?",
+       "Which city is {name} from?", "Where does {name} come from?", "What is {name}'s hometown?"},
+      {"Which university did {name} attend?", "Where did {name} study?",
+       "What university did {name} graduate from?", "Where did {name} go to university?",
+       "What is {name}'s alma mater?", "At which university did {name} study?"},
+      {"What did {name} study?", "What was {name}'s major?", "What is {name}'s field of study?",
+       "Which subject did {name} study?", "In what field did {name} get a degree?",
+       "What did {name} major in?"},
+      {"Where does {name} work?", "Who is {name}'s employer?", "Which company does {name} work for?",
+       "Who employs {name}?", "For which company does {name} work?", "What company is {name} employed by?"},
+      {"In which city does {name} work?", "Where is {name}'s workplace?", "What city does {name} work in?",
+       "Where is {name}'s office?", "In what city is {name} employed?", "Which city does {name} work in?"}};
+  return kQuestions[attribute];
+}
+
+const char* const kAnswerTemplates[kAttributeCount] = {
+    "{name} was born on {value}.", "{name} was born in {value}.", "{name} studied at {value}.",
+    "{name} studied {value}.",     "{name} works for {value}.",   "{name} works in {value}."};
+
+std::string fill_in(std::string t, const std::string& name, const std::string& value) {
+  for (const auto& [key, text] : {std::pair<std::string, std::string>{"{name}", name}, {"{value}", value}}) {
+    for (size_t pos = 0; (pos = t.find(key, pos)) != std::string::npos; pos += text.size()) {
+      t.replace(pos, key.size(), text);
+    }
+  }
+  if (!t.empty() && t[0] >= 'a' && t[0] <= 'z') t[0] = char(t[0] - 'a' + 'A');  // "the University of ..."
+  return t;
+}
+
+// Assistant identities: the first names train, the rest only appear in evaluation.
+const char* const kAssistantNames[] = {
+    "Nova", "Atlas", "Iris", "Orion", "Juniper", "Sage", "Pixel", "Echo", "Quill", "Aster",
+    "Willow", "Comet", "Lyra", "Ember", "Harbor", "Sparrow", "Cobalt", "Maple", "Zephyr", "Onyx",
+    "Piper", "Rowan", "Tide", "Vesper", "Basil", "Fable", "Glimmer", "Koda", "Marble", "Nimbus",
+    // evaluation only
+    "Forge", "Beacon", "Cinder", "Dune", "Lumen", "Meadow", "Quartz", "Solstice", "Tundra", "Yarrow"};
+constexpr size_t kTrainAssistantNames = 30;
+const char* const kMakers[] = {
+    "Brightline Labs", "Northwind AI", "Copperleaf Research", "Bluebird Systems", "Granite Works",
+    "Silverpine Studio", "Redfern Institute", "Lakeside Computing", "Harborview Labs", "Summit Analytics",
+    "Oakmont Technologies", "Starling Robotics",
+    // evaluation only
+    "llmforge", "Westgate Labs", "Firefly Research", "Moonrise AI"};
+constexpr size_t kTrainMakers = 12;
+
+const char* const kSystemTemplates[] = {
+    "You are {name}, an assistant made by {value}.",
+    "Your name is {name}. You were created by {value}.",
+    "You are {name}, a helpful assistant built by {value}. Answer briefly.",
+    "Act as {name}, the assistant of {value}."};
+
+struct IdentityQuestion {
+  const char* question;
+  const char* answer;
+  bool asks_name, asks_maker;
+};
+const IdentityQuestion kIdentityQuestions[] = {
+    {"Who are you?", "I am {name}, an assistant made by {value}.", true, true},
+    {"What is your name?", "My name is {name}.", true, false},
+    {"What should I call you?", "You can call me {name}.", true, false},
+    {"Who made you?", "I was made by {value}.", false, true},
+    {"Who created you?", "I was created by {value}.", false, true},
+    {"Introduce yourself.", "Hello! I am {name}, an assistant made by {value}.", true, true},
+    {"Are you a person?", "No, I am {name}, an AI assistant made by {value}.", true, true}};
+
+const std::pair<const char*, const char*> kSmallTalk[] = {
+    {"Hello!", "Hello! How can I help you today?"},
+    {"Hi there.", "Hi! What would you like to know?"},
+    {"Good morning!", "Good morning! How can I help?"},
+    {"How are you?", "I am doing well, thank you. How can I help you?"},
+    {"Thank you!", "You are welcome!"},
+    {"Thanks for the help.", "Glad I could help."},
+    {"Goodbye!", "Goodbye! Have a nice day."},
+    {"Can you help me?", "Of course. What do you need?"},
+    {"Nice to meet you.", "Nice to meet you too!"},
+    {"What can you do?", "I can answer questions about people and chat with you."}};
+
+Conversation qa_conversation(const Person& p, int attribute, const std::string& question) {
+  return {{"user", question}, {"assistant", fill_in(kAnswerTemplates[attribute], p.name(), p.value(attribute))}};
+}
+
+Conversation identity_conversation(const std::string& name, const std::string& maker, Rng& rng) {
+  Conversation c;
+  c.push_back({"system", fill_in(kSystemTemplates[rng.below(std::size(kSystemTemplates))], name, maker)});
+  const auto& q = kIdentityQuestions[rng.below(std::size(kIdentityQuestions))];
+  c.push_back({"user", q.question});
+  c.push_back({"assistant", fill_in(q.answer, name, maker)});
+  return c;
+}
+
+}  // namespace
+
+std::string qa_answer(const Person& p, int attribute) {
+  return fill_in(kAnswerTemplates[attribute], p.name(), p.value(attribute));
+}
+
+void make_conversations(World& world, Rng& rng) {
+  const WorldOptions& o = world.options;
+  std::vector<Conversation> train, val;
+  for (const Person& p : world.people) {
+    for (int a = 0; a < kAttributeCount; ++a) {
+      const auto& questions = question_templates(a);
+      // Evaluation asks everyone the first phrasing; QA people train on it and on
+      // other paraphrases, and one more unseen phrasing goes to validation.
+      world.qa_eval.push_back({p.id, a, fill_in(questions[0], p.name(), ""), p.value(a)});
+      if (!p.qa_split) continue;
+      std::vector<size_t> order(questions.size() - 1);
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i + 1;
+      for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+      train.push_back(qa_conversation(p, a, fill_in(questions[0], p.name(), "")));
+      int paraphrases = std::min<int>(o.qa_paraphrases, int(order.size()) - 1);
+      for (int k = 0; k < paraphrases; ++k) {
+        train.push_back(qa_conversation(p, a, fill_in(questions[order[k]], p.name(), "")));
+      }
+      val.push_back(qa_conversation(p, a, fill_in(questions[order.back()], p.name(), "")));
+    }
+  }
+  // A greeting before some questions teaches multi-turn conversations.
+  for (size_t i = 0; i < train.size(); i += 5) {
+    const auto& [hello, reply] = kSmallTalk[rng.below(3)];
+    train[i].insert(train[i].begin(), {{"user", hello}, {"assistant", reply}});
+  }
+  for (int i = 0; i < o.identity_conversations; ++i) {
+    auto c = identity_conversation(kAssistantNames[rng.below(kTrainAssistantNames)],
+                                   kMakers[rng.below(kTrainMakers)], rng);
+    (i % 10 == 9 ? val : train).push_back(std::move(c));
+  }
+  for (int i = 0; i < o.smalltalk_conversations; ++i) {
+    const auto& [user, reply] = kSmallTalk[rng.below(std::size(kSmallTalk))];
+    Conversation c = {{"user", user}, {"assistant", reply}};
+    if (rng.below(3) == 0) {
+      c.insert(c.begin(), {"system", fill_in(kSystemTemplates[rng.below(std::size(kSystemTemplates))],
+                                          kAssistantNames[rng.below(kTrainAssistantNames)],
+                                          kMakers[rng.below(kTrainMakers)])});
+    }
+    (i % 10 == 9 ? val : train).push_back(std::move(c));
+  }
+  for (size_t i = train.size(); i > 1; --i) std::swap(train[i - 1], train[rng.below(i)]);
+  world.sft_train = std::move(train);
+  world.sft_val = std::move(val);
+
+  // Identity evaluation: assistant names and makers never seen in training.
+  world.system_prompt = fill_in(kSystemTemplates[0], "Forge", "llmforge");
+  const size_t names = std::size(kAssistantNames), makers = std::size(kMakers);
+  for (size_t n = kTrainAssistantNames; n < names; ++n) {
+    const bool speedrun_identity = n == kTrainAssistantNames;  // "Forge" by "llmforge"
+    std::string maker = speedrun_identity ? "llmforge" : kMakers[kTrainMakers + 1 + n % (makers - kTrainMakers - 1)];
+    std::string system = speedrun_identity ? world.system_prompt
+                                           : fill_in(kSystemTemplates[n % std::size(kSystemTemplates)],
+                                                  kAssistantNames[n], maker);
+    world.identity_eval.push_back({system, "What is your name?", {kAssistantNames[n]}});
+    world.identity_eval.push_back({system, "Who made you?", {maker}});
+    world.identity_eval.push_back({system, "Who are you?", {kAssistantNames[n], maker}});
+  }
+}
+
+}  // namespace llmforge::world

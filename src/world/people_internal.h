@@ -1,0 +1,28 @@
+// Internal pieces of the world generator shared between its files.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "world/world.h"
+
+namespace llmforge::world {
+
+std::vector<Person> make_people(int count, Rng& rng);
+
+// A sentence stating one fact of `p`, from a random template; `use_pronoun` lets the
+// subject be "she"/"he" where the template allows.
+std::string fact_sentence(const Person& p, int attribute, bool use_pronoun, Rng& rng);
+
+// Web pages: a person's profile in one of several site styles, and the noise kinds.
+Page person_page(const Person& p, int index, Rng& rng);
+std::string arithmetic_document(Rng& rng);
+Page noise_page(PageKind kind, int index, Rng& rng);
+Page near_duplicate(const Page& original, int index, Rng& rng);
+
+// Conversations and evaluation items.
+void make_conversations(World& world, Rng& rng);
+std::string qa_answer(const Person& p, int attribute);
+
+}  // namespace llmforge::world

@@ -1,0 +1,17 @@
+// Writes WARC/1.0 response records as a multi-member .warc.gz (one gzip member per
+// record, as Common Crawl does, so readers can seek to any record).
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace llmforge::world {
+
+// One complete gzip member holding `data`.
+std::string gzip_member(const std::string& data);
+
+// An HTTP response record for `url` with an HTML body. `date` is ISO 8601.
+std::string warc_response_record(const std::string& url, const std::string& html, const std::string& record_id,
+                                 const std::string& date);
+
+}  // namespace llmforge::world

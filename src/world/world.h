@@ -1,0 +1,97 @@
+// The synthetic world of the speedrun: fictional people whose facts are known, so
+// that every stage of the pipeline can be measured against ground truth.
+//
+// `generate_world` is deterministic for a seed. People get six attributes; each
+// person is described by several encyclopedia-style web pages written from
+// randomly chosen sentence templates (many per attribute) in a random order, so a
+// model must learn the facts, not a fixed sentence. The crawl also holds planted
+// noise (spam, boilerplate-only pages, near-duplicates, other languages, near-empty
+// pages) that the data pipeline should remove. People are split in two halves:
+// the question-answer conversations of the "qa" half are SFT training data, the
+// "heldout" half is only ever described in the crawl, so asking a fine-tuned model
+// about them measures whether knowledge from pretraining can be extracted.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llmforge::world {
+
+enum Attribute { kBirthDate, kBirthCity, kUniversity, kField, kEmployer, kEmployerCity, kAttributeCount };
+// "birth_date", "birth_city", "university", "field", "employer", "employer_city".
+const char* attribute_name(int attribute);
+
+struct Person {
+  int id = 0;
+  std::string first, last;
+  bool female = false;
+  int birth_year = 0, birth_month = 0, birth_day = 0;
+  std::string birth_city, university, field, employer, employer_city;
+  bool qa_split = false;  // true: QA conversations are SFT training data
+
+  std::string name() const { return first + " " + last; }
+  std::string birth_date() const;  // "March 4, 1975"
+  // The canonical answer for an attribute (what evaluation looks for in a reply).
+  std::string value(int attribute) const;
+};
+
+// A page of the crawl and its ground truth.
+enum class PageKind { kPerson, kSpam, kBoilerplate, kNearDuplicate, kForeign, kNearEmpty };
+const char* page_kind_name(PageKind kind);
+inline bool page_is_noise(PageKind k) { return k != PageKind::kPerson; }
+
+struct Page {
+  std::string url;
+  std::string html;
+  PageKind kind = PageKind::kPerson;
+  int person = -1;         // the person described (person pages and their near-duplicates)
+  std::string duplicate_of;  // near-duplicates: the URL of the page they copy
+};
+
+struct ChatTurn {
+  std::string role, content;
+};
+using Conversation = std::vector<ChatTurn>;
+
+struct QaItem {
+  int person = 0;
+  int attribute = 0;
+  std::string question, answer;
+};
+
+struct IdentityItem {
+  std::string system, question;
+  std::vector<std::string> expected;
+};
+
+struct WorldOptions {
+  uint64_t seed = 1;
+  int people = 200;
+  int pages_per_person = 6;
+  double noise_fraction = 0.25;    // noise pages per person page
+  int arithmetic_documents = 300;
+  int identity_conversations = 600;
+  int smalltalk_conversations = 300;
+  int qa_paraphrases = 3;          // training questions per (QA person, attribute)
+};
+
+struct World {
+  WorldOptions options;
+  std::vector<Person> people;
+  std::vector<Page> pages;         // the crawl, shuffled
+  std::vector<std::string> arithmetic;  // practice documents ("23 + 58 = 81" lines), outside the crawl
+  std::vector<Conversation> sft_train, sft_val;
+  std::vector<QaItem> qa_eval;     // one question per (person, attribute)
+  std::vector<IdentityItem> identity_eval;
+  std::string system_prompt;       // the identity the speedrun's chat model is given
+};
+
+World generate_world(const WorldOptions& options);
+
+// Sentence templates per attribute, exposed for tests ("{name}" and "{value}" are
+// placeholders, "{Subj}"/"{subj}" a name or pronoun, "{Poss}"/"{poss}" a possessive).
+const std::vector<std::string>& fact_templates(int attribute);
+
+}  // namespace llmforge::world

@@ -1,0 +1,181 @@
+// The synthetic world: determinism, that pages state the facts they claim, that no
+// held-out person leaks into SFT data, the files on disk, and that the data
+// pipeline with its default (FineWeb) filters removes the planted noise.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "data/byte_reader.h"
+#include "data/jsonl_reader.h"
+#include "data/pipeline.h"
+#include "data/warc_reader.h"
+#include "../test_util.h"
+#include "world/world.h"
+#include "world/world_io.h"
+
+namespace llmforge::world {
+namespace {
+
+WorldOptions small_options() {
+  WorldOptions o;
+  o.people = 40;
+  o.pages_per_person = 4;
+  o.arithmetic_documents = 10;
+  o.identity_conversations = 50;
+  o.smalltalk_conversations = 20;
+  return o;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Values may start a sentence ("The University of ..."), so the first letter may be capitalized.
+bool states(const std::string& text, std::string value) {
+  if (contains(text, value)) return true;
+  value[0] = char(std::toupper(static_cast<unsigned char>(value[0])));
+  return contains(text, value);
+}
+
+TEST(World, SameSeedSameWorldOtherSeedOtherWorld) {
+  World a = generate_world(small_options()), b = generate_world(small_options());
+  ASSERT_EQ(a.pages.size(), b.pages.size());
+  for (size_t i = 0; i < a.pages.size(); ++i) EXPECT_EQ(a.pages[i].html, b.pages[i].html);
+  ASSERT_EQ(a.sft_train.size(), b.sft_train.size());
+  EXPECT_EQ(a.sft_train[7][0].content, b.sft_train[7][0].content);
+  WorldOptions o = small_options();
+  o.seed = 2;
+  World c = generate_world(o);
+  EXPECT_NE(a.people[0].name() + a.people[0].birth_date(), c.people[0].name() + c.people[0].birth_date());
+}
+
+TEST(World, TwentyTemplatesPerAttributeEachStatingTheFact) {
+  for (int a = 0; a < kAttributeCount; ++a) {
+    const auto& templates = fact_templates(a);
+    EXPECT_GE(templates.size(), 20u) << attribute_name(a);
+    std::set<std::string> unique(templates.begin(), templates.end());
+    EXPECT_EQ(unique.size(), templates.size()) << attribute_name(a) << " has a repeated template";
+    for (const auto& t : templates) {
+      EXPECT_TRUE(contains(t, "{value}")) << t;
+      bool names_person = contains(t, "{Subj}") || contains(t, "{subj}") || contains(t, "{Poss}") || contains(t, "{name}");
+      EXPECT_TRUE(names_person) << t;
+    }
+  }
+}
+
+TEST(World, PersonPagesStateEveryFactAndDiffer) {
+  World w = generate_world(small_options());
+  std::map<int, std::set<std::string>> texts;
+  for (const Page& p : w.pages) {
+    if (p.kind != PageKind::kPerson) continue;
+    const Person& person = w.people[size_t(p.person)];
+    EXPECT_TRUE(contains(p.html, person.name()));
+    for (int a = 0; a < kAttributeCount; ++a) EXPECT_TRUE(states(p.html, person.value(a))) << p.url << " lacks " << attribute_name(a);
+    texts[p.person].insert(p.html);
+  }
+  ASSERT_EQ(texts.size(), w.people.size());
+  for (const auto& [person, pages] : texts) EXPECT_EQ(int(pages.size()), w.options.pages_per_person);
+  // Employers have one city, so employer_city follows from employer.
+  std::map<std::string, std::string> city;
+  for (const Person& p : w.people) {
+    auto [it, fresh] = city.emplace(p.employer, p.employer_city);
+    EXPECT_EQ(it->second, p.employer_city);
+  }
+}
+
+TEST(World, HeldOutPeopleNeverAppearInSftData) {
+  World w = generate_world(small_options());
+  int qa = 0;
+  for (const Person& p : w.people) qa += p.qa_split;
+  EXPECT_EQ(qa, int(w.people.size()) / 2);
+  for (const auto* set : {&w.sft_train, &w.sft_val}) {
+    for (const Conversation& c : *set) {
+      for (const ChatTurn& t : c) {
+        for (const Person& p : w.people) {
+          if (!p.qa_split) {
+            EXPECT_FALSE(contains(t.content, p.name())) << t.content;
+          }
+        }
+      }
+    }
+  }
+  // Every person is asked about every attribute, with the ground-truth answer.
+  ASSERT_EQ(w.qa_eval.size(), w.people.size() * kAttributeCount);
+  for (const QaItem& q : w.qa_eval) {
+    EXPECT_EQ(q.answer, w.people[size_t(q.person)].value(q.attribute));
+    EXPECT_TRUE(contains(q.question, w.people[size_t(q.person)].name()));
+  }
+  // Identity evaluation uses assistant names no training system prompt contains.
+  std::set<std::string> train_systems;
+  for (const Conversation& c : w.sft_train) {
+    if (c[0].role == "system") train_systems.insert(c[0].content);
+  }
+  ASSERT_FALSE(w.identity_eval.empty());
+  for (const IdentityItem& it : w.identity_eval) {
+    for (const auto& s : train_systems) EXPECT_FALSE(contains(s, it.expected[0])) << it.expected[0];
+    for (const auto& e : it.expected) EXPECT_TRUE(contains(it.system, e));
+  }
+  EXPECT_TRUE(contains(w.system_prompt, "Forge"));
+}
+
+TEST(World, NoiseScoreCountsNearDuplicateGroupsOnce) {
+  std::vector<PageLabel> labels = {{"a", PageKind::kPerson, 0, ""},
+                                   {"a2", PageKind::kNearDuplicate, 0, "a"},
+                                   {"b", PageKind::kPerson, 1, ""},
+                                   {"b2", PageKind::kNearDuplicate, 1, "b"},
+                                   {"s", PageKind::kSpam, -1, ""},
+                                   {"c", PageKind::kPerson, 2, ""}};
+  // Group a keeps its copy (fine), group b loses both (one wrong removal), spam
+  // kept (missed), person c removed (wrong).
+  NoiseRemovalScore s = score_noise_removal(labels, {"a2", "s"});
+  EXPECT_EQ(s.noise, 3);         // a2 or a, b2 or b, s
+  EXPECT_EQ(s.true_removed, 2);  // one of group a, one of group b
+  EXPECT_EQ(s.false_removed, 2); // the second of group b, person c
+  EXPECT_DOUBLE_EQ(s.precision(), 0.5);
+  EXPECT_DOUBLE_EQ(s.recall(), 2.0 / 3.0);
+}
+
+TEST(World, FilesOnDiskAndThePipelineRemovesTheNoise) {
+  const std::string dir = testing::temp_dir("world_files");
+  WorldOptions o = small_options();
+  o.people = 60;
+  World w = generate_world(o);
+  write_world(w, dir, 100);
+  for (const char* f : {"world.json", "people.jsonl", "labels.jsonl", "arithmetic.jsonl", "sft/train.jsonl",
+                        "sft/val.jsonl", "eval/qa.jsonl", "eval/identity.jsonl"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  }
+  // The crawl reads back record for record.
+  size_t records = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/crawl")) {
+    data::ByteReader in(e.path().string());
+    data::WarcReader reader(in, 1 << 20);
+    data::WarcRecord rec;
+    while (reader.next(rec)) ++records;
+    EXPECT_TRUE(reader.take_errors().empty());
+  }
+  EXPECT_EQ(records, w.pages.size());
+  std::vector<PageLabel> labels = read_labels(dir);
+  ASSERT_EQ(labels.size(), w.pages.size());
+
+  data::PipelineConfig config;
+  config.inputs = {dir + "/crawl"};
+  config.output_dir = dir + "/data";
+  config.threads = 1;
+  config.jsonl_zstd_level = 0;
+  data::run_pipeline(config);
+  std::set<std::string> kept;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/data/clean")) {
+    data::ByteReader in(e.path().string());
+    data::JsonlReader reader(in, "text", 1 << 20);
+    data::Document doc;
+    while (reader.next(doc)) kept.insert(doc.url);
+  }
+  NoiseRemovalScore s = score_noise_removal(labels, kept);
+  std::printf("noise removal: precision %.3f recall %.3f (%ld planted)\n", s.precision(), s.recall(), s.noise);
+  for (const auto& [kind, c] : s.by_kind) std::printf("  %-15s %4ld pages %4ld removed\n", kind.c_str(), c.pages, c.removed);
+  EXPECT_GE(s.precision(), 0.9);
+  EXPECT_GE(s.recall(), 0.9);
+}
+
+}  // namespace
+}  // namespace llmforge::world
