@@ -32,12 +32,6 @@ uint64_t params_checksum(const Model& m) {
   return crc32_of(m.params(), m.n_param_floats() * sizeof(float));
 }
 
-std::string step_dir_name(long step) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "step_%08ld", step);
-  return buf;
-}
-
 // Validation on a fixed set of windows: mean loss, and bits per byte when the
 // bytes each token stands for are known (special tokens count no bytes and are
 // left out of both sums).
@@ -66,26 +60,6 @@ EvalResult evaluate(Model& model, const Validation& val, int micro_batch, int t)
   r.loss = nats / std::max(1.0, weight);
   if (val.bytes > 0) r.bits_per_byte = nats / std::log(2.0) / val.bytes;
   return r;
-}
-
-void keep_recent_checkpoints(const std::string& dir, int keep, const std::string& best) {
-  std::vector<std::string> steps;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    std::string name = e.path().filename().string();
-    if (e.is_directory() && name.rfind("step_", 0) == 0 && name.find(".tmp") == std::string::npos)
-      steps.push_back(name);
-  }
-  std::sort(steps.begin(), steps.end());
-  for (size_t i = 0; i + keep < steps.size(); ++i) {
-    if (steps[i] != best) fs::remove_all(dir + "/" + steps[i]);
-  }
-}
-
-std::string read_pointer(const std::string& path) {
-  if (!fs::exists(path)) return "";
-  std::string s = read_file(path);
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 }  // namespace
@@ -132,7 +106,7 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
   const std::string ckpt_root = cfg.out_dir + "/checkpoints";
   if (root) fs::create_directories(ckpt_root);
   dist.barrier();
-  std::string resume_from = cfg.resume ? read_pointer(ckpt_root + "/latest") : "";
+  std::string resume_from = cfg.resume ? read_checkpoint_pointer(ckpt_root + "/latest") : "";
   std::unique_ptr<Model> model;
   if (!resume_from.empty()) {
     model = load_model(ckpt_root + "/" + resume_from, cfg.precision);
@@ -150,7 +124,7 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
   AdamW opt(*model, cfg.adamw);
   long start_step = 0;
   double best_val = INFINITY;
-  std::string best_dir = read_pointer(ckpt_root + "/best");
+  std::string best_dir = read_checkpoint_pointer(ckpt_root + "/best");
   if (!resume_from.empty()) {
     CheckpointMeta meta = load_training_state(ckpt_root + "/" + resume_from, *model, opt);
     start_step = std::stol(meta.at("llmforge.step"));
@@ -226,7 +200,7 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
                                << " (non-deterministic all-reduce?)";
     }
     if (!root) return;
-    const std::string name = step_dir_name(step);
+    const std::string name = checkpoint_step_name(step);
     const std::string dir = ckpt_root + "/" + name;
     LoaderPosition pos = loader.position();
     CheckpointMeta meta{{"loader.epoch", std::to_string(pos.epoch)},
@@ -241,7 +215,7 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
       best_dir = name;
       write_file_atomic(ckpt_root + "/best", name + "\n");
     }
-    keep_recent_checkpoints(ckpt_root, cfg.keep_checkpoints, best_dir);
+    prune_checkpoints(ckpt_root, cfg.keep_checkpoints, best_dir);
   };
 
   Progress progress("pretrain", cfg.steps - start_step, "steps", cfg.log_interval_s);
@@ -278,7 +252,7 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
       if (bad_in_a_row >= cfg.max_bad_steps) {
         summary.stopped_non_finite = true;
         if (root) {
-          std::string last = read_pointer(ckpt_root + "/latest");
+          std::string last = read_checkpoint_pointer(ckpt_root + "/latest");
           LLMF_LOG(Error) << "stopping: " << bad_in_a_row << " non-finite steps in a row; last good "
                           << "checkpoint: " << (last.empty() ? "none" : ckpt_root + "/" + last);
         }

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <vector>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -71,6 +74,32 @@ CheckpointMeta load_training_state(const std::string& dir, const Model& model, A
   state.read_f32("adamw.v", optimizer.v(), optimizer.size());
   optimizer.set_step_count(std::stol(step->second));
   return meta;
+}
+
+std::string checkpoint_step_name(long step) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "step_%08ld", step);
+  return buf;
+}
+
+std::string read_checkpoint_pointer(const std::string& path) {
+  if (!fs::exists(path)) return "";
+  std::string s = read_file(path);
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+void prune_checkpoints(const std::string& root, int keep, const std::string& keep_also) {
+  std::vector<std::string> steps;
+  for (const auto& e : fs::directory_iterator(root)) {
+    std::string name = e.path().filename().string();
+    if (e.is_directory() && name.rfind("step_", 0) == 0 && name.find(".tmp") == std::string::npos)
+      steps.push_back(name);
+  }
+  std::sort(steps.begin(), steps.end());
+  for (size_t i = 0; i + keep < steps.size(); ++i) {
+    if (steps[i] != keep_also) fs::remove_all(root + "/" + steps[i]);
+  }
 }
 
 }  // namespace llmforge

@@ -25,4 +25,12 @@ void save_checkpoint(const std::string& dir, const Model& model, const AdamW& op
 // metadata. The model itself is loaded with load_model(dir).
 CheckpointMeta load_training_state(const std::string& dir, const Model& model, AdamW& optimizer);
 
+// A run's checkpoints live in <root>/step_00000100, ... with text files <root>/latest
+// and <root>/best naming one of them (shared by pretraining and SFT).
+std::string checkpoint_step_name(long step);
+// The name a pointer file holds (trailing whitespace removed), "" when it is absent.
+std::string read_checkpoint_pointer(const std::string& path);
+// Removes all but the `keep` most recent step_* directories of `root`, never `keep_also`.
+void prune_checkpoints(const std::string& root, int keep, const std::string& keep_also);
+
 }  // namespace llmforge

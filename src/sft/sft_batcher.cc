@@ -1,0 +1,117 @@
+#include "sft/sft_batcher.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/error.h"
+#include "core/rng.h"
+
+namespace llmforge {
+
+double SftBatch::weight_sum() const {
+  double s = 0;
+  for (float w : weights) s += w;
+  return s;
+}
+
+void make_sft_batch(const std::vector<std::vector<const SftConversation*>>& rows, int t,
+                    SftBatch& out) {
+  out.rows = int(rows.size());
+  out.t = t;
+  const size_t n = size_t(out.rows) * t;
+  out.inputs.assign(n, 0);
+  out.targets.assign(n, 0);
+  out.weights.assign(n, 0.0f);
+  out.conversations = 0;
+  out.real_tokens = 0;
+  std::vector<int32_t> tokens;
+  std::vector<uint8_t> mask;
+  for (int r = 0; r < out.rows; ++r) {
+    tokens.clear();
+    mask.clear();
+    for (const SftConversation* c : rows[r]) {
+      tokens.insert(tokens.end(), c->tokens.begin(), c->tokens.end());
+      mask.insert(mask.end(), c->loss_mask.begin(), c->loss_mask.end());
+      ++out.conversations;
+    }
+    LLMF_CHECK(tokens.size() <= size_t(t) + 1) << "row of " << tokens.size() << " tokens, width " << t;
+    const size_t off = size_t(r) * t;
+    const size_t len = tokens.size();
+    for (size_t i = 0; i < len && i < size_t(t); ++i) out.inputs[off + i] = tokens[i];
+    for (size_t i = 0; i + 1 < len; ++i) {
+      out.targets[off + i] = tokens[i + 1];
+      out.weights[off + i] = mask[i + 1] ? 1.0f : 0.0f;
+    }
+    out.real_tokens += long(std::min(len, size_t(t)));
+  }
+}
+
+SftBatcher::SftBatcher(const std::vector<SftConversation>& conversations, int seq_len,
+                       bool packing, uint64_t seed)
+    : convs_(conversations), seq_len_(seq_len), packing_(packing), seed_(seed) {
+  if (convs_.empty()) ErrorBuilder("sft") << "no conversations to train on";
+  for (const SftConversation& c : convs_) {
+    if (c.tokens.size() > size_t(seq_len) + 1 || c.tokens.size() < 2) {
+      ErrorBuilder("sft") << "conversation of " << c.tokens.size() << " tokens does not fit rows of "
+                          << seq_len + 1;
+    }
+  }
+  if (!packing_) {
+    rows_per_epoch_ = long(convs_.size());
+  } else {
+    const std::vector<uint32_t>& o = order(0);
+    size_t used = 0;
+    rows_per_epoch_ = 1;
+    for (uint32_t i : o) {
+      size_t len = convs_[i].tokens.size();
+      if (used + len > size_t(seq_len_) + 1) ++rows_per_epoch_, used = 0;
+      used += len;
+    }
+  }
+}
+
+const std::vector<uint32_t>& SftBatcher::order(uint64_t epoch) {
+  if (order_epoch_ != epoch) {
+    order_.resize(convs_.size());
+    std::iota(order_.begin(), order_.end(), 0u);
+    Rng rng(seed_ * 0x9E3779B97F4A7C15ull + epoch * 0xD1B54A32D192ED03ull + 0x5f7);
+    for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng.below(i)]);
+    order_epoch_ = epoch;
+  }
+  return order_;
+}
+
+uint32_t SftBatcher::order_at(uint64_t epoch, uint64_t cursor) { return order(epoch).at(cursor); }
+
+void SftBatcher::set_position(SftDataPosition pos) {
+  if (pos.cursor >= convs_.size()) {
+    ErrorBuilder("sft") << "data position " << pos.cursor << " is past the " << convs_.size()
+                        << " training conversations (was the training file changed?)";
+  }
+  pos_ = pos;
+}
+
+const SftConversation& SftBatcher::peek() { return convs_[order(pos_.epoch)[pos_.cursor]]; }
+
+void SftBatcher::advance() {
+  if (++pos_.cursor == convs_.size()) pos_.cursor = 0, ++pos_.epoch;
+}
+
+void SftBatcher::next_batch(int rows, SftBatch& out) {
+  rows_.assign(size_t(rows), {});
+  int width = 1;
+  for (auto& row : rows_) {
+    size_t used = 0;
+    do {
+      const SftConversation& c = peek();
+      if (!row.empty() && used + c.tokens.size() > size_t(seq_len_) + 1) break;
+      row.push_back(&c);
+      used += c.tokens.size();
+      advance();
+    } while (packing_);
+    width = std::max(width, int(used) - 1);
+  }
+  make_sft_batch(rows_, packing_ ? seq_len_ : width, out);
+}
+
+}  // namespace llmforge
