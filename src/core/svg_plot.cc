@@ -119,4 +119,58 @@ std::string render_svg(const std::vector<PlotPanel>& panels, int width, int pane
   return svg.str();
 }
 
+std::string render_bar_svg(const BarChart& chart, int width) {
+  const double left = 170, right = 80, top = 40, bar_h = 16, gap = 12;
+  const size_t n_series = std::max<size_t>(1, chart.series.size());
+  const double group_h = bar_h * double(n_series) + gap;
+  const double legend_h = chart.series.size() > 1 ? 24 : 0;
+  const int height = int(top + group_h * double(chart.categories.size()) + legend_h + 30);
+  double max_v = chart.max_value;
+  for (const auto& s : chart.series) {
+    for (double v : s.y) {
+      if (std::isfinite(v)) max_v = std::max(max_v, v);
+    }
+  }
+  if (!(max_v > 0)) max_v = 1;
+  const double pw = width - left - right;
+  std::ostringstream svg;
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+      << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
+         "fill=\"white\"/>\n";
+  svg << "<text x=\"" << width / 2 << "\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">"
+      << escape(chart.title) << "</text>\n";
+  for (size_t c = 0; c < chart.categories.size(); ++c) {
+    const double gy = top + group_h * double(c);
+    svg << "<text x=\"" << left - 8 << "\" y=\"" << gy + bar_h * double(n_series) / 2 + 4
+        << "\" text-anchor=\"end\">" << escape(chart.categories[c]) << "</text>\n";
+    for (size_t s = 0; s < chart.series.size(); ++s) {
+      double v = c < chart.series[s].y.size() ? chart.series[s].y[c] : NAN;
+      if (!std::isfinite(v)) continue;
+      const double y = gy + bar_h * double(s), w = pw * std::clamp(v / max_v, 0.0, 1.0);
+      svg << "<rect x=\"" << left << "\" y=\"" << y << "\" width=\"" << w << "\" height=\"" << bar_h - 2
+          << "\" fill=\"" << kColors[s % std::size(kColors)] << "\"/>\n";
+      char label[32];
+      if (chart.percent) std::snprintf(label, sizeof label, "%.1f%%", 100 * v);
+      else std::snprintf(label, sizeof label, "%s", fmt(v).c_str());
+      svg << "<text x=\"" << left + w + 4 << "\" y=\"" << y + bar_h - 5 << "\">" << label << "</text>\n";
+    }
+  }
+  const double axis_y = top + group_h * double(chart.categories.size());
+  svg << "<line x1=\"" << left << "\" y1=\"" << top - 4 << "\" x2=\"" << left << "\" y2=\"" << axis_y
+      << "\" stroke=\"black\"/>\n";
+  svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << axis_y + 16 << "\" text-anchor=\"middle\">"
+      << escape(chart.value_label) << "</text>\n";
+  if (chart.series.size() > 1) {
+    double x = left;
+    for (size_t s = 0; s < chart.series.size(); ++s) {
+      svg << "<rect x=\"" << x << "\" y=\"" << axis_y + 26 << "\" width=\"12\" height=\"12\" fill=\""
+          << kColors[s % std::size(kColors)] << "\"/><text x=\"" << x + 16 << "\" y=\"" << axis_y + 36 << "\">"
+          << escape(chart.series[s].label) << "</text>\n";
+      x += 30 + 7.0 * double(chart.series[s].label.size());
+    }
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
 }  // namespace llmforge

@@ -23,4 +23,15 @@ struct PlotPanel {
 std::string render_svg(const std::vector<PlotPanel>& panels, int width = 900,
                        int panel_height = 300);
 
+// Grouped horizontal bars: one group per category, one bar per series, the value
+// written at the end of each bar. Suits funnels and per-category accuracies.
+struct BarChart {
+  std::string title, value_label;
+  std::vector<std::string> categories;
+  std::vector<PlotSeries> series;  // y holds one value per category (x unused)
+  double max_value = 0;            // 0: the largest value
+  bool percent = false;            // values are fractions, written as percentages
+};
+std::string render_bar_svg(const BarChart& chart, int width = 900);
+
 }  // namespace llmforge
