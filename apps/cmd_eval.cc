@@ -1,5 +1,9 @@
+// `llmforge eval`: knowledge QA, identity and validation bits per byte of a chat model
+// on a synthetic world (eval/world_eval.h).
 // `llmforge eval icl`: few-shot accuracy of a base model on a pattern task as the
 // number of in-context examples grows.
+// main() prefers the two-word command, so `eval icl ...` and `eval --model ...` both
+// reach the right one.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -11,7 +15,10 @@
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "eval/icl.h"
+#include "eval/world_eval.h"
 #include "model/model_io.h"
+#include "pretrain/data_loader.h"
+#include "pretrain/validation.h"
 #include "tokenizer/tokenizer.h"
 
 namespace llmforge {
@@ -91,8 +98,82 @@ int run_eval_icl(int argc, char** argv) {
   return 0;
 }
 
+int run_eval_world(int argc, char** argv) {
+  CliOptions opts("llmforge eval --model DIR --world DIR [options]   (few-shot: llmforge eval icl)",
+                  "Evaluates a chat model on a synthetic world (llmforge world --out DIR):\n"
+                  "accuracy on knowledge questions about people whose QA was in SFT training\n"
+                  "(trained) and people whose facts were only in pretraining text (held-out), per\n"
+                  "attribute; identity answers under a system prompt; and, with --data, bits per\n"
+                  "byte on the validation token shards. Greedy replies, batched.");
+  opts.add("model", "", "chat model directory (required)")
+      .add("world", "", "world directory with eval/qa.jsonl and eval/identity.jsonl (required)")
+      .add("tokenizer", "", "tokenizer name or path (empty: the model directory's tokenizer.json)")
+      .add("data", "", "data pipeline output with val token shards: adds validation bits/byte")
+      .add("val-windows", "32", "validation windows (of the model's context length) with --data")
+      .add("val-batch", "4", "validation windows per forward pass")
+      .add("out", "", "also write the results (tallies and every chat) to this JSON file")
+      .add("max-questions", "0", "at most this many QA questions per split, evenly spaced (0: all)")
+      .add("max-new-tokens", "48", "reply length limit in tokens")
+      .add("batch", "32", "chats decoded together")
+      .add("show", "4", "sample chats to print");
+  if (!opts.parse(argc, argv)) return 0;
+  const std::string dir = opts.get("model"), world = opts.get("world");
+  if (dir.empty()) ErrorBuilder("cli") << "--model is required";
+  if (world.empty()) ErrorBuilder("cli") << "--world is required";
+  ChatEvalOptions options;
+  options.max_new_tokens = int(opts.get_int("max-new-tokens"));
+  options.batch = int(opts.get_int("batch"));
+  if (options.max_new_tokens <= 0) ErrorBuilder("cli") << "--max-new-tokens must be positive";
+  if (options.batch <= 0) ErrorBuilder("cli") << "--batch must be positive";
+  const int val_windows = int(opts.get_int("val-windows"));
+  const int val_batch = int(opts.get_int("val-batch"));
+  if (val_windows <= 0 || val_batch <= 0)
+    ErrorBuilder("cli") << "--val-windows and --val-batch must be positive";
+
+  // Read every input before the slow parts, so a bad file fails at once.
+  std::vector<QaItem> qa = subsample_qa_items(load_qa_items(world + "/eval/qa.jsonl"),
+                                              int(opts.get_int("max-questions")));
+  std::vector<IdentityItem> identity = load_identity_items(world + "/eval/identity.jsonl");
+  auto model = load_model(dir);
+  const Tokenizer tok =
+      Tokenizer::load(opts.get("tokenizer").empty() ? dir : opts.get("tokenizer"));
+  if (tok.vocab_size() > uint32_t(model->config().vocab_size)) {
+    ErrorBuilder("eval") << "the tokenizer has " << tok.vocab_size() << " tokens but the model "
+                         << model->config().vocab_size;
+  }
+
+  WorldEvalResult r = evaluate_world(*model, tok, qa, identity, options);
+  if (!opts.get("data").empty()) {
+    auto shards = find_shards(opts.get("data"), "val");
+    if (shards.empty()) ErrorBuilder("eval") << opts.get("data") << ": no val-*.bin token shards";
+    ValidationSet val = load_validation_set(shards, model->config().max_seq_len, val_windows, &tok);
+    for (const auto* ids : {&val.inputs, &val.targets}) {
+      for (int32_t id : *ids) {
+        if (id < 0 || id >= model->config().vocab_size)
+          ErrorBuilder("eval") << "validation token " << id << " is outside the model's vocabulary";
+      }
+    }
+    r.validation = evaluate_validation(*model, val, val_batch);
+    r.has_validation = true;
+    r.validation_windows = val.windows;
+    r.validation_seq_len = val.seq_len;
+  }
+  print_world_eval(stdout, r, int(opts.get_int("show")));
+  if (!opts.get("out").empty()) {
+    nlohmann::json j = world_eval_to_json(r);
+    j["model"] = dir;
+    j["world"] = world;
+    j["max_new_tokens"] = options.max_new_tokens;
+    write_file_atomic(opts.get("out"), j.dump(2) + "\n");
+  }
+  return 0;
+}
+
 const bool kRegistered = register_command(
     {"eval icl", "few-shot accuracy of a base model as in-context examples grow", run_eval_icl});
+const bool kRegisteredWorld = register_command(
+    {"eval", "knowledge QA, identity and val bits/byte of a chat model on a synthetic world",
+     run_eval_world});
 
 }  // namespace
 }  // namespace llmforge

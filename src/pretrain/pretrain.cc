@@ -19,6 +19,7 @@
 #include "pretrain/data_loader.h"
 #include "pretrain/distributed.h"
 #include "pretrain/metrics_log.h"
+#include "pretrain/validation.h"
 #include "tokenizer/tokenizer.h"
 #include "train/checkpoint.h"
 #include "train/losses.h"
@@ -30,36 +31,6 @@ namespace fs = std::filesystem;
 
 uint64_t params_checksum(const Model& m) {
   return crc32_of(m.params(), m.n_param_floats() * sizeof(float));
-}
-
-// Validation on a fixed set of windows: mean loss, and bits per byte when the
-// bytes each token stands for are known (special tokens count no bytes and are
-// left out of both sums).
-struct Validation {
-  std::vector<int32_t> inputs, targets;
-  std::vector<float> target_weights;  // 1, or 0 for special tokens when bytes are known
-  double bytes = 0;
-  int windows = 0;
-};
-
-struct EvalResult {
-  double loss = NAN, bits_per_byte = -1;
-};
-
-EvalResult evaluate(Model& model, const Validation& val, int micro_batch, int t) {
-  EvalResult r;
-  if (val.windows == 0) return r;
-  double nats = 0, weight = 0;
-  for (int w0 = 0; w0 < val.windows; w0 += micro_batch) {
-    int b = std::min(micro_batch, val.windows - w0);
-    size_t off = size_t(w0) * t;
-    model.forward(val.inputs.data() + off, b, t);
-    nats += cross_entropy_eval(model, val.targets.data() + off, val.target_weights.data() + off);
-    weight += weight_sum(val.targets.data() + off, val.target_weights.data() + off, size_t(b) * t);
-  }
-  r.loss = nats / std::max(1.0, weight);
-  if (val.bytes > 0) r.bits_per_byte = nats / std::log(2.0) / val.bytes;
-  return r;
 }
 
 }  // namespace
@@ -84,21 +55,8 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
                              << " tokens but the shards were made with " << loader.vocab_size();
   }
 
-  Validation val;
-  auto val_shards = find_shards(cfg.data_dir, "val");
-  if (!val_shards.empty() && cfg.eval_windows > 0) {
-    DataLoader val_loader(val_shards, t, false, 0);
-    val_loader.first_windows(cfg.eval_windows, val.inputs, val.targets);
-    val.windows = int(val.inputs.size() / t);
-    val.target_weights.assign(val.targets.size(), 1.0f);
-    if (tokenizer) {
-      for (size_t i = 0; i < val.targets.size(); ++i) {
-        uint32_t id = uint32_t(val.targets[i]);
-        if (id >= tokenizer->vocab_size() || tokenizer->is_special(id)) val.target_weights[i] = 0.0f;
-        else val.bytes += double(tokenizer->token_bytes(id).size());
-      }
-    }
-  }
+  const ValidationSet val =
+      load_validation_set(find_shards(cfg.data_dir, "val"), t, cfg.eval_windows, tokenizer.get());
 
   // Model and optimizer, fresh or resumed.
   ModelConfig mc = cfg.model;
@@ -271,7 +229,7 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
                           {"tokens", tokens_seen}, {"tokens_per_s", tok_s}, {"mfu", mfu},
                           {"time", progress.elapsed()}};
     if (val.windows && ((step + 1) % cfg.eval_every == 0 || last_step)) {
-      EvalResult e = evaluate(*model, val, cfg.micro_batch, t);
+      ValidationResult e = evaluate_validation(*model, val, cfg.micro_batch);
       last_val = e.loss;
       summary.val_loss = e.loss;
       summary.val_bits_per_byte = e.bits_per_byte;

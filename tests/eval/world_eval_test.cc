@@ -1,0 +1,344 @@
+// The synthetic-world evaluation end to end: a tiny chat model trained here on a few
+// rendered QA chats (and one identity chat under a system prompt) must answer them,
+// a wrong expected answer must score as wrong, replies must be deterministic, and the
+// files, the JSON, the table and the `llmforge eval` command must say so.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "data/token_shard.h"
+#include "eval/world_eval.h"
+#include "infer/tiny_model.h"
+#include "model/model_io.h"
+#include "pretrain/data_loader.h"
+#include "pretrain/validation.h"
+#include "test_util.h"
+#include "train/adamw.h"
+#include "train/losses.h"
+
+namespace llmforge {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kSystem = "You are Nova, an assistant made by Brightline Labs.";
+
+struct TrainedChat {
+  std::string question, reply, system;
+};
+
+const std::vector<TrainedChat>& trained_chats() {
+  static const std::vector<TrainedChat> chats{
+      {"Where was Mara Okafor born?", "Mara Okafor was born in Lisbon.", ""},
+      {"When was Mara Okafor born?", "Mara Okafor was born on March 4, 1975.", ""},
+      {"Where did Tomas Reyes study?", "Tomas Reyes studied at Kyoto University.", ""},
+      {"What is your name?", "My name is Nova.", kSystem},
+  };
+  return chats;
+}
+
+const Tokenizer& tok() {
+  static Tokenizer t = testing::train_tiny_tokenizer();
+  return t;
+}
+
+// Trains on the rendered chats with the loss on the assistant's tokens only, as SFT does.
+Model& trained_model() {
+  static Model* model = [] {
+    ModelConfig c = testing::tiny_config(int(tok().vocab_size()));
+    c.max_seq_len = 96;
+    auto* m = new Model(c);
+    m->init_random(1);
+    std::vector<RenderedChat> rendered;
+    int t = 0;
+    for (const TrainedChat& tc : trained_chats()) {
+      std::vector<ChatMessage> msgs;
+      if (!tc.system.empty()) msgs.push_back({"system", tc.system});
+      msgs.push_back({"user", tc.question});
+      msgs.push_back({"assistant", tc.reply});
+      rendered.push_back(render_chat(tok(), msgs, false));
+      t = std::max(t, int(rendered.back().tokens.size()) - 1);
+    }
+    const int b = int(rendered.size());
+    std::vector<int32_t> in(size_t(b) * t, 0), tg(size_t(b) * t, 0);
+    std::vector<float> w(size_t(b) * t, 0.0f);
+    double weight = 0;
+    for (int r = 0; r < b; ++r) {
+      const RenderedChat& rc = rendered[r];
+      for (size_t i = 0; i + 1 < rc.tokens.size(); ++i) {
+        in[r * t + i] = rc.tokens[i];
+        tg[r * t + i] = rc.tokens[i + 1];
+        w[r * t + i] = rc.loss_mask[i + 1];
+        weight += rc.loss_mask[i + 1];
+      }
+    }
+    AdamW opt(*m, AdamWConfig{});
+    for (int step = 0; step < 200; ++step) {
+      m->zero_grad();
+      m->forward(in.data(), b, t);
+      cross_entropy_backward(*m, tg.data(), w.data(), 1.0 / weight);
+      opt.step(*m, 3e-3);
+    }
+    return m;
+  }();
+  return *model;
+}
+
+std::vector<QaItem> qa_items() {
+  return {
+      {0, "Mara Okafor", "qa", "birth_city", "Where was Mara Okafor born?", "Lisbon"},
+      {0, "Mara Okafor", "qa", "birth_date", "When was Mara Okafor born?", "March 4, 1975"},
+      {1, "Tomas Reyes", "qa", "university", "Where did Tomas Reyes study?", "Kyoto University"},
+      // Expected answer the model was never taught: must score as wrong.
+      {0, "Mara Okafor", "heldout", "birth_city", "Where was Mara Okafor born?", "Porto"},
+  };
+}
+
+std::vector<IdentityItem> identity_items() {
+  return {{kSystem, "What is your name?", {"Nova"}}};
+}
+
+std::string write_lines(const std::string& name, const std::vector<std::string>& lines) {
+  const std::string dir = testing::temp_dir("world_eval_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = dir + "/" + name;
+  std::ofstream out(path);
+  for (const std::string& l : lines) out << l << "\n";
+  return path;
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(WorldEvalFiles, LoadsQaAndIdentityLines) {
+  auto qa = load_qa_items(write_lines(
+      "qa.jsonl",
+      {R"({"person": 17, "name": "Mara Okafor", "split": "qa", "attribute": "birth_city", )"
+       R"("question": "Where was Mara Okafor born?", "answer": "Lisbon"})",
+       "", R"({"split": "heldout", "attribute": "x", "question": "q?", "answer": "a"})"}));
+  ASSERT_EQ(qa.size(), 2u);
+  EXPECT_EQ(qa[0].person, 17);
+  EXPECT_EQ(qa[0].name, "Mara Okafor");
+  EXPECT_EQ(qa[0].answer, "Lisbon");
+  EXPECT_EQ(qa[1].person, -1);
+  EXPECT_EQ(qa[1].split, "heldout");
+  auto id = load_identity_items(write_lines(
+      "identity.jsonl", {R"({"system": "S", "question": "Q", "expected": ["Nova", "Labs"]})",
+                         R"({"question": "Q", "expected": "Nova"})"}));
+  ASSERT_EQ(id.size(), 2u);
+  EXPECT_EQ(id[0].expected, (std::vector<std::string>{"Nova", "Labs"}));
+  EXPECT_EQ(id[1].system, "");
+  EXPECT_EQ(id[1].expected, (std::vector<std::string>{"Nova"}));
+}
+
+TEST(WorldEvalFiles, ErrorsNameFileAndLine) {
+  const std::string good = R"({"split": "qa", "attribute": "a", "question": "q", "answer": "x"})";
+  std::string e = error_of([&] { load_qa_items(write_lines("bad1.jsonl", {good, "{oops"})); });
+  EXPECT_NE(e.find("bad1.jsonl:2: not a JSON object"), std::string::npos) << e;
+  e = error_of([&] {
+    load_qa_items(write_lines(
+        "bad2.jsonl", {good, good, R"({"split": "qa", "attribute": "a", "question": "q"})"}));
+  });
+  EXPECT_NE(e.find("bad2.jsonl:3: missing \"answer\""), std::string::npos) << e;
+  e = error_of([&] {
+    load_qa_items(write_lines(
+        "bad3.jsonl", {R"({"split": "qa", "attribute": "a", "question": "q", "answer": 5})"}));
+  });
+  EXPECT_NE(e.find("bad3.jsonl:1: \"answer\" is not a string"), std::string::npos) << e;
+  e = error_of([&] { load_qa_items("/nonexistent/qa.jsonl"); });
+  EXPECT_NE(e.find("/nonexistent/qa.jsonl: cannot open"), std::string::npos) << e;
+  e = error_of([&] {
+    load_identity_items(write_lines("bad4.jsonl", {R"({"question": "Q", "expected": []})"}));
+  });
+  EXPECT_NE(e.find("bad4.jsonl:1: \"expected\" is empty"), std::string::npos) << e;
+}
+
+TEST(WorldEvalFiles, SubsamplesEachSplitEvenly) {
+  std::vector<QaItem> items;
+  for (int i = 0; i < 10; ++i) items.push_back({i, "", i < 6 ? "qa" : "heldout", "a", "q", "x"});
+  auto kept = subsample_qa_items(items, 3);
+  std::vector<int> people;
+  for (const auto& q : kept) people.push_back(q.person);
+  EXPECT_EQ(people, (std::vector<int>{0, 2, 4, 6, 7, 8}));
+  EXPECT_EQ(subsample_qa_items(items, 0).size(), 10u);
+}
+
+TEST(WorldEval, TrainedChatModelAnswersItsFactsDeterministically) {
+  const Model& m = trained_model();
+  ChatEvalOptions o;  // 48 new tokens: the longest reply is 41 (mostly byte tokens)
+  WorldEvalResult r = evaluate_world(m, tok(), qa_items(), identity_items(), o);
+  ASSERT_EQ(r.records.size(), 5u);
+  for (const ChatRecord& c : r.records)
+    std::printf("[%s %s %s] %s -> %s (%s)\n", c.kind.c_str(), c.split.c_str(), c.attribute.c_str(),
+                c.question.c_str(), c.reply.c_str(), c.correct ? "correct" : "wrong");
+  EXPECT_EQ(r.qa_by_split["qa"].total, 3);
+  EXPECT_EQ(r.qa_by_split["qa"].correct, 3);
+  EXPECT_EQ(r.qa_by_split["heldout"].total, 1);
+  EXPECT_EQ(r.qa_by_split["heldout"].correct, 0) << "the reply says Lisbon, not Porto";
+  EXPECT_EQ(r.records[3].reply, r.records[0].reply);  // same question, same greedy reply
+  EXPECT_EQ((r.qa_by_split_attribute[{"qa", "birth_date"}].correct), 1);
+  EXPECT_EQ(r.identity.correct, 1);
+  EXPECT_EQ(r.records[4].kind, "identity");
+  EXPECT_EQ(r.records[4].finish, "stop");
+
+  // Same inputs, same replies; and the batch size does not change them.
+  o.batch = 1;
+  WorldEvalResult again = evaluate_world(m, tok(), qa_items(), identity_items(), o);
+  for (size_t i = 0; i < r.records.size(); ++i)
+    EXPECT_EQ(again.records[i].reply, r.records[i].reply);
+
+  // A short limit cuts replies and says so.
+  o.max_new_tokens = 2;
+  WorldEvalResult cut = evaluate_world(m, tok(), qa_items(), {}, o);
+  EXPECT_EQ(cut.records[0].finish, "length");
+  EXPECT_EQ(cut.qa_by_split["qa"].correct, 0);
+}
+
+TEST(WorldEval, JsonAndTableReportTheTallies) {
+  WorldEvalResult r = evaluate_world(trained_model(), tok(), qa_items(), identity_items(), {});
+  nlohmann::json j = world_eval_to_json(r);
+  EXPECT_EQ(j["qa"]["qa"]["correct"], 3);
+  EXPECT_EQ(j["qa"]["qa"]["attributes"]["university"]["total"], 1);
+  EXPECT_EQ(j["qa"]["heldout"]["accuracy"], 0.0);
+  EXPECT_EQ(j["identity"]["correct"], 1);
+  EXPECT_EQ(j["records"].size(), 5u);
+  EXPECT_EQ(j["records"][4]["system"], kSystem);
+  EXPECT_FALSE(j.contains("validation"));
+
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  print_world_eval(f, r, 5);
+  std::fclose(f);
+  std::string table(buf, len);
+  std::free(buf);
+  std::printf("%s", table.c_str());
+  EXPECT_NE(table.find("QA, trained people"), std::string::npos);
+  EXPECT_NE(table.find("QA, held-out people"), std::string::npos);
+  EXPECT_NE(table.find("  birth_date"), std::string::npos);
+  EXPECT_NE(table.find("identity (system prompt)"), std::string::npos);
+  EXPECT_LT(table.find("QA, trained people"), table.find("QA, held-out people"));
+  EXPECT_NE(table.find("system:    You are Nova"), std::string::npos);
+}
+
+TEST(WorldEval, PromptLongerThanTheContextIsAnError) {
+  std::string q;
+  for (int i = 0; i < 200; ++i) q += "the cat ";
+  EXPECT_THROW(generate_chat_replies(trained_model(), tok(), {{{"user", q}}}, {}), Error);
+}
+
+// A val shard of a few short documents under dir/tokens.
+void write_val_shard(const std::string& dir) {
+  fs::create_directories(dir + "/tokens");
+  data::TokenShardWriter w(dir + "/tokens/val-000000.bin", tok().vocab_size(), tok().bos_id());
+  const char* docs[] = {"the cat sat on the mat and reads tokens",
+                        "hello world, the llm writes text", "Mara Okafor was born in Lisbon."};
+  for (int i = 0; i < 12; ++i) w.add_document(tok().encode_ordinary(docs[i % 3]));
+  w.commit();
+}
+
+// Bits per byte: nats over the counted targets, in bits, per byte those targets stand
+// for; BOS targets count neither.
+TEST(Validation, BitsPerByteCountsTextBytesOnly) {
+  const std::string dir = testing::temp_dir("world_eval_val_" + std::to_string(::getpid()));
+  write_val_shard(dir);
+  const uint32_t bos = tok().bos_id();
+  const int t = 16;
+  ValidationSet val = load_validation_set(find_shards(dir, "val"), t, 8, &tok());
+  ASSERT_GT(val.windows, 0);
+  double bytes = 0;
+  int counted = 0;
+  for (int32_t id : val.targets) {
+    if (uint32_t(id) == bos) continue;
+    bytes += tok().token_bytes(uint32_t(id)).size();
+    ++counted;
+  }
+  EXPECT_EQ(val.bytes, bytes);
+  Model& m = trained_model();
+  ValidationResult a = evaluate_validation(m, val, 1);
+  ValidationResult b = evaluate_validation(m, val, 4);
+  EXPECT_EQ(a.tokens, counted);
+  EXPECT_NEAR(a.bits_per_byte, a.loss * a.tokens / std::log(2.0) / bytes, 1e-9);
+  EXPECT_NEAR(a.bits_per_byte, b.bits_per_byte, 1e-5);  // micro-batch does not matter
+  ValidationSet no_tok = load_validation_set(find_shards(dir, "val"), t, 8, nullptr);
+  EXPECT_EQ(evaluate_validation(m, no_tok, 2).bits_per_byte, -1);
+}
+
+int run_cli(const std::string& args, std::string* out) {
+  const std::string cmd =
+      "timeout 120 " + std::string(LLMFORGE_BINARY_DIR) + "/llmforge " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  int st = ::pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// `llmforge eval` with options and `llmforge eval icl` both reach their command.
+TEST(EvalCli, WorldEvalPrintsTableAndWritesJson) {
+  const std::string root = testing::temp_dir("world_eval_cli_" + std::to_string(::getpid()));
+  const std::string model = root + "/model", world = root + "/world", data = root + "/data";
+  fs::create_directories(model);
+  fs::create_directories(world + "/eval");
+  save_model(trained_model(), model);
+  tok().save_tokenizer_json(model + "/tokenizer.json");
+  {
+    std::ofstream qa(world + "/eval/qa.jsonl");
+    for (const QaItem& q : qa_items()) {
+      qa << nlohmann::json{{"person", q.person},     {"name", q.name},
+                           {"split", q.split},       {"attribute", q.attribute},
+                           {"question", q.question}, {"answer", q.answer}}
+                .dump()
+         << "\n";
+    }
+    std::ofstream id(world + "/eval/identity.jsonl");
+    for (const IdentityItem& it : identity_items()) {
+      id << nlohmann::json{{"system", it.system},
+                           {"question", it.question},
+                           {"expected", it.expected}}
+                .dump()
+         << "\n";
+    }
+  }
+  write_val_shard(data);
+  std::string out;
+  ASSERT_EQ(run_cli("eval --model " + model + " --world " + world + " --data " + data +
+                        " --val-windows 4 --out " + root + "/results.json --show 2",
+                    &out),
+            0)
+      << out;
+  std::printf("%s", out.c_str());
+  EXPECT_NE(out.find("QA, trained people"), std::string::npos);
+  EXPECT_NE(out.find("validation bits/byte"), std::string::npos);
+  std::ifstream in(root + "/results.json");
+  nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["qa"]["qa"]["correct"], 3);
+  EXPECT_EQ(j["identity"]["correct"], 1);
+  EXPECT_GT(j["validation"]["bits_per_byte"].get<double>(), 0.0);
+
+  out.clear();
+  EXPECT_EQ(run_cli("eval icl --help", &out), 0) << out;
+  EXPECT_NE(out.find("in-context"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(run_cli("eval --world " + world, &out), 1) << out;
+  EXPECT_NE(out.find("--model is required"), std::string::npos) << out;
+  out.clear();
+  EXPECT_EQ(run_cli("eval --model " + model + " --world " + root + "/nowhere", &out), 1) << out;
+  EXPECT_NE(out.find("qa.jsonl: cannot open"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace llmforge
