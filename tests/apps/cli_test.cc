@@ -34,7 +34,7 @@ RunResult run(const std::string& args) {
 TEST(Cli, EveryCommandHasHelpListingDefaults) {
   RunResult top = run("--help");
   ASSERT_EQ(top.status, 0) << top.output;
-  for (const char* cmd : {"init", "loss", "quickstart", "bench train", "version"}) {
+  for (const char* cmd : {"init", "loss", "quickstart", "bench train", "version", "world", "sft", "eval", "speedrun"}) {
     EXPECT_NE(top.output.find(std::string("  ") + cmd), std::string::npos) << cmd;
     RunResult help = run(std::string(cmd) + " --help");
     EXPECT_EQ(help.status, 0) << cmd;

@@ -1,0 +1,58 @@
+// The speedrun's report: report.md (tables, plots, sample chats), report.json and
+// the SVG plots under plots/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/svg_plot.h"
+#include "data/report.h"
+#include "eval/world_eval.h"
+#include "model/config.h"
+#include "world/world_io.h"
+
+namespace llmforge {
+
+struct StageTime {
+  std::string name;
+  double seconds = 0;
+};
+
+// Training and validation loss curves of a run's metrics.jsonl.
+struct LossCurves {
+  PlotSeries train, val;
+};
+LossCurves read_loss_curves(const std::string& metrics_jsonl);
+
+struct SpeedrunRecord {
+  std::string preset, out_dir;
+  std::vector<StageTime> stages;
+  double total_seconds = 0;
+  // world
+  long people = 0, pages = 0, sft_train = 0, sft_val = 0;
+  // data
+  data::RunStats data_stats;
+  world::NoiseRemovalScore noise;
+  // tokenizer and shards
+  int vocab_size = 0;
+  double train_tokens = 0, text_bytes_per_token = 0;
+  // pretraining
+  ModelConfig model;
+  long pretrain_steps = 0;
+  double pretrain_tokens_per_s = 0, pretrain_val_loss = -1, pretrain_val_bpb = -1;
+  LossCurves pretrain_curves;
+  std::vector<std::pair<std::string, std::string>> base_samples;  // prompt, completion
+  // SFT
+  long sft_steps = 0;
+  double sft_val_loss = -1;
+  LossCurves sft_curves;
+  // evaluation
+  WorldEvalResult eval;
+  std::string system_prompt, chat_command;
+};
+
+// Writes out_dir/report.md, out_dir/report.json and out_dir/plots/*.svg (atomically);
+// returns the path of report.md.
+std::string write_speedrun_report(const SpeedrunRecord& r);
+
+}  // namespace llmforge

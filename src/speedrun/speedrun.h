@@ -1,0 +1,64 @@
+// `llmforge speedrun`: the whole pipeline on the synthetic world, from crawl to chat.
+//
+//   world      generate people, their pages (a WARC.gz crawl with planted noise),
+//              arithmetic text, SFT conversations and evaluation items
+//   data       the data pipeline over the crawl; precision and recall of noise
+//              removal against the planted labels
+//   tokenizer  BPE trained on the filtered text; token shards (crawl + arithmetic)
+//   pretrain   a base model from random weights
+//   sft        supervised fine-tuning into a chat model
+//   eval       QA accuracy for QA-trained and held-out people, identity under a
+//              system prompt, validation bits per byte
+//   report     report.md with tables and SVG plots, report.json
+// Each stage leaves its outputs under out_dir; `resume` skips stages whose outputs
+// are complete (a model directory, a finished data run), so an interrupted run
+// continues where it stopped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+#include "world/world.h"
+
+namespace llmforge {
+
+struct SpeedrunPreset {
+  std::string name;
+  world::WorldOptions world;
+  int vocab_size = 2048;
+  ModelConfig model;  // vocab_size comes from the tokenizer
+  long pretrain_steps = 0;
+  int pretrain_micro_batch = 16;
+  long pretrain_batch_tokens = 0;
+  double pretrain_lr = 3e-3;
+  long pretrain_warmup = 40;
+  double sft_epochs = 2;
+  int sft_micro_batch = 16;
+  double sft_lr = 1e-3;
+  int sft_eval_every = 50;
+  int eval_per_split = 0;  // QA questions per split (0: all)
+  std::string expected_time;  // on a 2-core machine, for the banner
+};
+SpeedrunPreset speedrun_preset(const std::string& name);  // "tiny" or "default"
+std::vector<std::string> speedrun_preset_names();
+
+struct SpeedrunConfig {
+  SpeedrunPreset preset;
+  std::string out_dir = "runs/speedrun";
+  int threads = 0;  // data pipeline and tokenizer threads (0: all cores)
+  bool resume = false;
+};
+
+struct SpeedrunResult {
+  double qa_trained_accuracy = 0, qa_heldout_accuracy = 0, identity_accuracy = 0;
+  double noise_precision = 0, noise_recall = 0;
+  double val_bits_per_byte = -1;
+  double seconds = 0;
+  std::string chat_model_dir, report_path, chat_command;
+};
+
+SpeedrunResult run_speedrun(const SpeedrunConfig& config);
+
+}  // namespace llmforge
