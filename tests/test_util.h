@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <sys/wait.h>
 #include <vector>
 
 #include "core/rng.h"
@@ -33,5 +34,26 @@ inline double normalized_error(const float* a, const float* ref, size_t n) {
 inline std::string temp_dir(const std::string& name) {
   return std::string(LLMFORGE_BINARY_DIR) + "/test_tmp/" + name;
 }
+
+struct CommandResult {
+  int status = -1;     // exit status; -1 when the command did not exit normally
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command line and collects its output.
+inline CommandResult run_shell(const std::string& command) {
+  CommandResult r;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
+  int status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// The llmforge binary of this build, for command lines.
+inline std::string llmforge_binary() { return std::string(LLMFORGE_BINARY_DIR) + "/llmforge"; }
 
 }  // namespace llmforge::testing

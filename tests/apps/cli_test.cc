@@ -20,15 +20,8 @@ struct RunResult {
 };
 
 RunResult run(const std::string& args) {
-  std::string cmd = std::string(LLMFORGE_BINARY_DIR) + "/llmforge " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return {-1, ""};
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  auto r = testing::run_shell(testing::llmforge_binary() + " " + args);
+  return {r.status, r.output};
 }
 
 TEST(Cli, EveryCommandHasHelpListingDefaults) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/token_shard.h"
+#include "../test_util.h"
 #include "test_util.h"
 
 namespace llmforge::data {
@@ -21,15 +22,8 @@ struct Result {
 };
 
 Result run(const std::string& args) {
-  std::string cmd = std::string(LLMFORGE_BINARY_DIR) + "/llmforge " + args + " 2>&1";
-  Result r{0, ""};
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  auto r = testing::run_shell(testing::llmforge_binary() + " " + args);
+  return {r.status, r.output};
 }
 
 class DataCli : public ::testing::Test {

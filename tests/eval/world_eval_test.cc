@@ -276,15 +276,9 @@ TEST(Validation, BitsPerByteCountsTextBytesOnly) {
 }
 
 int run_cli(const std::string& args, std::string* out) {
-  const std::string cmd =
-      "timeout 120 " + std::string(LLMFORGE_BINARY_DIR) + "/llmforge " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int st = ::pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  auto r = testing::run_shell("timeout 120 " + testing::llmforge_binary() + " " + args);
+  *out += r.output;
+  return r.status;
 }
 
 // `llmforge eval` with options and `llmforge eval icl` both reach their command.

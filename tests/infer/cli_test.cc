@@ -23,15 +23,9 @@ const std::string& model_dir() {
 int run(const std::string& args, std::string* out, const std::string& stdin_text = "") {
   const std::string in = testing::temp_dir("cli_stdin_" + std::to_string(::getpid()));
   std::ofstream(in) << stdin_text;
-  const std::string cmd = "timeout 120 " + std::string(LLMFORGE_BINARY_DIR) + "/llmforge " + args +
-                          " < " + in + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int st = ::pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  auto r = testing::run_shell("timeout 120 " + testing::llmforge_binary() + " " + args + " < " + in);
+  *out += r.output;
+  return r.status;
 }
 
 TEST(InferCli, GenerateIsReproducibleAndBatches) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../test_util.h"
 #include "server_fixture.h"
 
 namespace llmforge {
@@ -21,14 +22,9 @@ const std::string kRef = std::string(LLMFORGE_SOURCE_DIR) + "/tests/reference";
 
 // Runs a command with a hard time limit; returns its exit status and output.
 int run(const std::string& cmd, std::string* output) {
-  std::string full = "timeout -k 5 120 " + cmd + " 2>&1";
-  FILE* p = ::popen(full.c_str(), "r");
-  if (!p) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) output->append(buf, n);
-  int st = ::pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  auto r = testing::run_shell("timeout -k 5 120 " + cmd);
+  *output += r.output;
+  return r.status;
 }
 
 bool have_node_package(const std::string& name) {

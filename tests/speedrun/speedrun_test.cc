@@ -16,18 +16,6 @@
 namespace llmforge {
 namespace {
 
-std::string run(const std::string& args, int* status) {
-  std::string cmd = std::string(LLMFORGE_BINARY_DIR) + "/llmforge " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while (pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int s = pipe ? pclose(pipe) : -1;
-  *status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-  return out;
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream f(path);
   return std::string(std::istreambuf_iterator<char>(f), {});
@@ -35,8 +23,7 @@ std::string read_file(const std::string& path) {
 
 TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
   const std::string out = testing::temp_dir("speedrun_tiny");
-  int status = 0;
-  std::string log = run("speedrun --preset tiny --threads 1 --out " + out, &status);
+  auto [status, log] = testing::run_shell(testing::llmforge_binary() + " speedrun --preset tiny --threads 1 --out " + out);
   ASSERT_EQ(status, 0) << log;
   EXPECT_NE(log.find("speedrun finished"), std::string::npos) << log;
   EXPECT_NE(log.find("llmforge chat --model " + out + "/sft/model"), std::string::npos) << log;

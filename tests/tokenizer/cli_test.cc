@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "../test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -23,14 +25,8 @@ struct Result {
 Result run(const std::string& args, const std::string& input) {
   fs::path in = fs::temp_directory_path() / ("llmforge_cli_in_" + std::to_string(getpid()));
   std::ofstream(in, std::ios::binary) << input;
-  std::string cmd = std::string(LLMFORGE_BINARY_DIR) + "/llmforge " + args + " < '" + in.string() + "' 2>&1";
-  Result r{0, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  auto shell = llmforge::testing::run_shell(llmforge::testing::llmforge_binary() + " " + args + " < '" + in.string() + "'");
+  Result r{shell.status, shell.output};
   fs::remove(in);
   return r;
 }
