@@ -10,27 +10,28 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
   p.name = name;
   if (name == "tiny") {
     p.world.people = 24;
-    p.world.pages_per_person = 4;
-    p.world.arithmetic_documents = 20;
-    p.world.identity_conversations = 120;
+    p.world.pages_per_person = 16;
+    p.world.arithmetic_documents = 10;
+    p.world.identity_conversations = 200;
     p.world.smalltalk_conversations = 60;
-    p.vocab_size = 512;
-    p.model.dim = 96, p.model.n_layers = 2, p.model.n_heads = 4, p.model.n_kv_heads = 4;
-    p.model.ffn_dim = 256, p.model.max_seq_len = 128;
-    p.pretrain_steps = 150, p.pretrain_micro_batch = 8, p.pretrain_warmup = 15;
+    p.vocab_size = 768;
+    p.model.dim = 128, p.model.n_layers = 2, p.model.n_heads = 4, p.model.n_kv_heads = 4;
+    p.model.ffn_dim = 352, p.model.max_seq_len = 128;
+    p.pretrain_steps = 300, p.pretrain_micro_batch = 8, p.pretrain_warmup = 20;
     p.pretrain_lr = 3e-3;
-    p.sft_epochs = 2, p.sft_micro_batch = 8, p.sft_lr = 1e-3, p.sft_eval_every = 10;
+    p.sft_epochs = 3, p.sft_micro_batch = 8, p.sft_lr = 1e-3, p.sft_eval_every = 10;
     p.expected_time = "about 2 minutes";
   } else if (name == "default") {
     p.world.people = 100;
-    p.world.pages_per_person = 6;
-    p.world.arithmetic_documents = 100;
+    p.world.pages_per_person = 30;
+    p.world.arithmetic_documents = 40;
+    p.world.identity_conversations = 1000;
     p.vocab_size = 2048;
     p.model.dim = 256, p.model.n_layers = 4, p.model.n_heads = 4, p.model.n_kv_heads = 4;
     p.model.ffn_dim = 704, p.model.max_seq_len = 256;
     p.pretrain_steps = 800, p.pretrain_micro_batch = 16, p.pretrain_warmup = 40;
     p.pretrain_lr = 3e-3;
-    p.sft_epochs = 3, p.sft_micro_batch = 16, p.sft_lr = 1e-3;
+    p.sft_epochs = 4, p.sft_micro_batch = 16, p.sft_lr = 1e-3, p.sft_eval_every = 20;
     p.expected_time = "about 25 minutes";
   } else {
     ErrorBuilder("speedrun") << "unknown preset '" << name << "' (tiny or default)";

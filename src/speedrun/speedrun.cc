@@ -163,7 +163,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     Distributed dist;
     pre = run_pretraining(c, dist);
   });
-  record.model = p.model;
+  record.model = load_model_config(pre.model_dir);  // the vocabulary comes from the tokenizer
   record.pretrain_steps = pre.steps_done;
   record.pretrain_tokens_per_s = pre.tokens_per_s;
   record.pretrain_val_loss = pre.val_loss;

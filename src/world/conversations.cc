@@ -33,9 +33,13 @@ const std::vector<std::string>& question_templates(int attribute) {
   return kQuestions[attribute];
 }
 
+// Answers name the person by pronoun, as the pages do after introducing someone:
+// the fact is recalled from the name in the question, and the answer never has to
+// copy a name the model may not have seen in a conversation.
 const char* const kAnswerTemplates[kAttributeCount] = {
     "{name} was born on {value}.", "{name} was born in {value}.", "{name} studied at {value}.",
-    "{name} studied {value}.",     "{name} works for {value}.",   "{name} works in {value}."};
+    "{name} majored in {value}.",  "{name} works for {value}.",   "{name} works in {value}."};
+
 
 std::string fill_in(std::string t, const std::string& name, const std::string& value) {
   for (const auto& [key, text] : {std::pair<std::string, std::string>{"{name}", name}, {"{value}", value}}) {
@@ -47,21 +51,27 @@ std::string fill_in(std::string t, const std::string& name, const std::string& v
   return t;
 }
 
-// Assistant identities: the first names train, the rest only appear in evaluation.
-const char* const kAssistantNames[] = {
-    "Nova", "Atlas", "Iris", "Orion", "Juniper", "Sage", "Pixel", "Echo", "Quill", "Aster",
-    "Willow", "Comet", "Lyra", "Ember", "Harbor", "Sparrow", "Cobalt", "Maple", "Zephyr", "Onyx",
-    "Piper", "Rowan", "Tide", "Vesper", "Basil", "Fable", "Glimmer", "Koda", "Marble", "Nimbus",
-    // evaluation only
-    "Forge", "Beacon", "Cinder", "Dune", "Lumen", "Meadow", "Quartz", "Solstice", "Tundra", "Yarrow"};
-constexpr size_t kTrainAssistantNames = 30;
-const char* const kMakers[] = {
-    "Brightline Labs", "Northwind AI", "Copperleaf Research", "Bluebird Systems", "Granite Works",
-    "Silverpine Studio", "Redfern Institute", "Lakeside Computing", "Harborview Labs", "Summit Analytics",
-    "Oakmont Technologies", "Starling Robotics",
-    // evaluation only
-    "llmforge", "Westgate Labs", "Firefly Research", "Moonrise AI"};
-constexpr size_t kTrainMakers = 12;
+// Assistant identities. Training names and makers are drawn from hundreds of
+// generated ones, so the model cannot memorise a few names and must copy the one in
+// its system prompt; evaluation uses real words that never occur in training.
+const char* const kNameStarts[] = {"Ze", "Ka", "Lo", "Mi", "Ta", "Ve", "Ri", "No", "Sa", "Do",
+                                   "Pe", "Ba", "Xu", "Yo", "Fe", "Gu", "Ha", "Ju", "Wi", "Cla"};
+const char* const kNameEnds[] = {"lora", "vix", "ren", "dan", "mira", "tos", "quin", "belle", "rax", "nio",
+                                 "sha", "lup", "vanti", "gor", "ella", "mund", "zar", "pho", "tika", "ron"};
+const char* const kMakerWords[] = {"Brightline", "Northwind", "Copperleaf", "Bluebird", "Granite", "Silverpine",
+                                   "Redfern", "Lakeside", "Harborview", "Summit", "Oakmont", "Starling",
+                                   "Ironbark", "Sunfield", "Clearwater"};
+const char* const kMakerKinds[] = {"Labs", "AI", "Research", "Systems", "Works", "Studio", "Institute",
+                                   "Computing", "Analytics", "Robotics"};
+
+std::string training_assistant_name(Rng& rng) { return generated_name(rng); }
+std::string training_maker(Rng& rng) {
+  return std::string(kMakerWords[rng.below(std::size(kMakerWords))]) + " " + kMakerKinds[rng.below(std::size(kMakerKinds))];
+}
+
+const char* const kEvalAssistantNames[] = {"Forge", "Beacon", "Cinder", "Dune", "Lumen",
+                                           "Meadow", "Quartz", "Solstice", "Tundra", "Yarrow"};
+const char* const kEvalMakers[] = {"llmforge", "Westgate Labs", "Firefly Research", "Moonrise AI"};
 
 const char* const kSystemTemplates[] = {
     "You are {name}, an assistant made by {value}.",
@@ -96,7 +106,7 @@ const std::pair<const char*, const char*> kSmallTalk[] = {
     {"What can you do?", "I can answer questions about people and chat with you."}};
 
 Conversation qa_conversation(const Person& p, int attribute, const std::string& question) {
-  return {{"user", question}, {"assistant", fill_in(kAnswerTemplates[attribute], p.name(), p.value(attribute))}};
+  return {{"user", question}, {"assistant", qa_answer(p, attribute)}};
 }
 
 Conversation identity_conversation(const std::string& name, const std::string& maker, Rng& rng) {
@@ -110,8 +120,17 @@ Conversation identity_conversation(const std::string& name, const std::string& m
 
 }  // namespace
 
+std::string generated_name(Rng& rng) {
+  return std::string(kNameStarts[rng.below(std::size(kNameStarts))]) + kNameEnds[rng.below(std::size(kNameEnds))];
+}
+
 std::string qa_answer(const Person& p, int attribute) {
-  return fill_in(kAnswerTemplates[attribute], p.name(), p.value(attribute));
+  return fill_in(kAnswerTemplates[attribute], p.female ? "She" : "He", p.value(attribute));
+}
+
+std::string qa_question(const Person& p, int attribute, Rng& rng) {
+  const auto& questions = question_templates(attribute);
+  return fill_in(questions[rng.below(questions.size())], p.name(), "");
 }
 
 void make_conversations(World& world, Rng& rng) {
@@ -141,8 +160,8 @@ void make_conversations(World& world, Rng& rng) {
     train[i].insert(train[i].begin(), {{"user", hello}, {"assistant", reply}});
   }
   for (int i = 0; i < o.identity_conversations; ++i) {
-    auto c = identity_conversation(kAssistantNames[rng.below(kTrainAssistantNames)],
-                                   kMakers[rng.below(kTrainMakers)], rng);
+    std::string name = training_assistant_name(rng), maker = training_maker(rng);
+    auto c = identity_conversation(name, maker, rng);
     (i % 10 == 9 ? val : train).push_back(std::move(c));
   }
   for (int i = 0; i < o.smalltalk_conversations; ++i) {
@@ -150,8 +169,7 @@ void make_conversations(World& world, Rng& rng) {
     Conversation c = {{"user", user}, {"assistant", reply}};
     if (rng.below(3) == 0) {
       c.insert(c.begin(), {"system", fill_in(kSystemTemplates[rng.below(std::size(kSystemTemplates))],
-                                          kAssistantNames[rng.below(kTrainAssistantNames)],
-                                          kMakers[rng.below(kTrainMakers)])});
+                                          training_assistant_name(rng), training_maker(rng))});
     }
     (i % 10 == 9 ? val : train).push_back(std::move(c));
   }
@@ -161,16 +179,16 @@ void make_conversations(World& world, Rng& rng) {
 
   // Identity evaluation: assistant names and makers never seen in training.
   world.system_prompt = fill_in(kSystemTemplates[0], "Forge", "llmforge");
-  const size_t names = std::size(kAssistantNames), makers = std::size(kMakers);
-  for (size_t n = kTrainAssistantNames; n < names; ++n) {
-    const bool speedrun_identity = n == kTrainAssistantNames;  // "Forge" by "llmforge"
-    std::string maker = speedrun_identity ? "llmforge" : kMakers[kTrainMakers + 1 + n % (makers - kTrainMakers - 1)];
-    std::string system = speedrun_identity ? world.system_prompt
-                                           : fill_in(kSystemTemplates[n % std::size(kSystemTemplates)],
-                                                  kAssistantNames[n], maker);
-    world.identity_eval.push_back({system, "What is your name?", {kAssistantNames[n]}});
+  for (size_t n = 0; n < std::size(kEvalAssistantNames); ++n) {
+    const bool speedrun_identity = n == 0;  // "Forge" by "llmforge"
+    const std::string name = kEvalAssistantNames[n];
+    const std::string maker = speedrun_identity ? "llmforge" : kEvalMakers[1 + n % (std::size(kEvalMakers) - 1)];
+    std::string system = speedrun_identity
+                             ? world.system_prompt
+                             : fill_in(kSystemTemplates[n % std::size(kSystemTemplates)], name, maker);
+    world.identity_eval.push_back({system, "What is your name?", {name}});
     world.identity_eval.push_back({system, "Who made you?", {maker}});
-    world.identity_eval.push_back({system, "Who are you?", {kAssistantNames[n], maker}});
+    world.identity_eval.push_back({system, "Who are you?", {name, maker}});
   }
 }
 

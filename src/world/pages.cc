@@ -93,7 +93,7 @@ const SiteStyle kSites[] = {
 
 // Closing sentences without facts: real pages are not only facts.
 const char* const kClosers[] = {
-    "Friends describe {subj} as curious, patient and generous with {poss} time.",
+    "Friends say that {subj} is curious, patient and generous with {poss} time.",
     "Outside of work, {subj} enjoys long walks and reading in the evening.",
     "This profile was last reviewed by the editors for accuracy.",
     "More details may be added to this page as they become known.",
@@ -155,10 +155,13 @@ Page person_page(const Person& p, int index, Rng& rng) {
     bool pronoun = !para.empty() && rng.below(4) != 0;
     para += fact_sentence(p, order[i], pronoun, rng);
   }
-  const size_t first_closer = rng.below(std::size(kClosers));
-  for (size_t k = 0; k < 2; ++k) {
-    paragraphs.back() += " " + fill_in(kClosers[(first_closer + k * 3) % std::size(kClosers)], s, true, "");
-  }
+  paragraphs.back() += " " + fill_in(kClosers[rng.below(std::size(kClosers))], s, true, "");
+  // Each page has its own made-up author, named twice: the second mention can only
+  // be predicted by copying the first, which is how a model learns to copy names it
+  // has never seen (an assistant reading its name from a system prompt needs that).
+  const std::string author = generated_name(rng) + " " + generated_name(rng);
+  paragraphs.insert(paragraphs.begin(), "Written by " + author + ".");
+  paragraphs.back() += " " + author + " wrote this page.";
 
   Page page;
   page.kind = PageKind::kPerson;
@@ -169,6 +172,26 @@ Page person_page(const Person& p, int index, Rng& rng) {
               "</title></head>\n<body>\n<nav>" + site.nav + "</nav>\n<h1>" + p.name() +
               "</h1>\n" + paragraphs_html(paragraphs) + "<footer>" + site.footer +
               "</footer>\n</body></html>\n";
+  return page;
+}
+
+// A question-and-answer page about a person of the QA half: the same questions and
+// answers as the SFT data, as a Q&A site would publish them. Pretraining on such
+// pages next to the biographies ("mixed training") teaches the model to answer
+// questions from what it read about anyone.
+Page faq_page(const Person& p, int index, Rng& rng) {
+  std::vector<int> order(kAttributeCount);
+  std::iota(order.begin(), order.end(), 0);
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  std::vector<std::string> paragraphs = {"Readers asked these questions about " + p.name() + "."};
+  for (int a : order) paragraphs.push_back(qa_question(p, a, rng) + " " + qa_answer(p, a));
+  Page page;
+  page.kind = PageKind::kPerson;
+  page.person = p.id;
+  page.url = "http://ask-anything.example/questions/" + slug(p.name()) + "_" + std::to_string(index);
+  page.html = "<!DOCTYPE html>\n<html><head><title>Questions about " + p.name() +
+              "</title></head>\n<body>\n<nav><a href=\"/\">Ask</a> <a href=\"/top\">Top questions</a></nav>\n" +
+              paragraphs_html(paragraphs) + "<footer>Ask Anything. Community guidelines.</footer>\n</body></html>\n";
   return page;
 }
 

@@ -31,6 +31,8 @@ World generate_world(const WorldOptions& options) {
 
   for (const Person& p : world.people) {
     for (int i = 0; i < options.pages_per_person; ++i) world.pages.push_back(person_page(p, i, page_rng));
+    if (!p.qa_split) continue;  // held-out people are never asked about before evaluation
+    for (int i = 0; i < options.faq_pages_per_person; ++i) world.pages.push_back(faq_page(p, i, page_rng));
   }
   const size_t person_pages = world.pages.size();
   const int noise = int(double(person_pages) * options.noise_fraction + 0.5);

@@ -75,6 +75,7 @@ struct WorldOptions {
   int identity_conversations = 600;
   int smalltalk_conversations = 300;
   int qa_paraphrases = 3;          // training questions per (QA person, attribute)
+  int faq_pages_per_person = 0;    // Q&A pages about each QA-half person in the crawl
 };
 
 struct World {

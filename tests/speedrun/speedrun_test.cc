@@ -58,7 +58,7 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
 
   // The chat model loads and replies through the chat command's one-shot mode.
   auto model = load_model(out + "/sft/model");
-  EXPECT_EQ(model->config().dim, 96);
+  EXPECT_EQ(model->config().dim, 128);
 }
 
 }  // namespace

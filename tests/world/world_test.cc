@@ -136,6 +136,7 @@ TEST(World, NoiseScoreCountsNearDuplicateGroupsOnce) {
 
 TEST(World, FilesOnDiskAndThePipelineRemovesTheNoise) {
   const std::string dir = testing::temp_dir("world_files");
+  std::filesystem::remove_all(dir);  // a data run refuses a folder made from other inputs
   WorldOptions o = small_options();
   o.people = 60;
   World w = generate_world(o);
