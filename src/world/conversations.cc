@@ -33,9 +33,8 @@ const std::vector<std::string>& question_templates(int attribute) {
   return kQuestions[attribute];
 }
 
-// Answers name the person by pronoun, as the pages do after introducing someone:
-// the fact is recalled from the name in the question, and the answer never has to
-// copy a name the model may not have seen in a conversation.
+// Answers restate the name, then the fact: after "Mara Okafor was born in" the model
+// recalls the city just as it learned to complete the pages in pretraining.
 const char* const kAnswerTemplates[kAttributeCount] = {
     "{name} was born on {value}.", "{name} was born in {value}.", "{name} studied at {value}.",
     "{name} majored in {value}.",  "{name} works for {value}.",   "{name} works in {value}."};
@@ -51,27 +50,25 @@ std::string fill_in(std::string t, const std::string& name, const std::string& v
   return t;
 }
 
-// Assistant identities. Training names and makers are drawn from hundreds of
-// generated ones, so the model cannot memorise a few names and must copy the one in
-// its system prompt; evaluation uses real words that never occur in training.
-const char* const kNameStarts[] = {"Ze", "Ka", "Lo", "Mi", "Ta", "Ve", "Ri", "No", "Sa", "Do",
-                                   "Pe", "Ba", "Xu", "Yo", "Fe", "Gu", "Ha", "Ju", "Wi", "Cla"};
-const char* const kNameEnds[] = {"lora", "vix", "ren", "dan", "mira", "tos", "quin", "belle", "rax", "nio",
-                                 "sha", "lup", "vanti", "gor", "ella", "mund", "zar", "pho", "tika", "ron"};
-const char* const kMakerWords[] = {"Brightline", "Northwind", "Copperleaf", "Bluebird", "Granite", "Silverpine",
-                                   "Redfern", "Lakeside", "Harborview", "Summit", "Oakmont", "Starling",
-                                   "Ironbark", "Sunfield", "Clearwater"};
-const char* const kMakerKinds[] = {"Labs", "AI", "Research", "Systems", "Works", "Studio", "Institute",
-                                   "Computing", "Analytics", "Robotics"};
+// Assistant identities: every name and maker occurs in training, but a third of the
+// (name, maker) pairs never do; the evaluation asks under those pairs, so a right
+// answer means the model read its identity from the system prompt rather than
+// recalling a memorised pairing. Pair (0, 0) is the speedrun's own identity.
+const char* const kAssistantNames[] = {
+    "Forge", "Nova", "Atlas", "Iris", "Orion", "Juniper", "Sage", "Pixel", "Echo", "Quill",
+    "Aster", "Willow", "Comet", "Lyra", "Ember", "Harbor", "Sparrow", "Cobalt", "Maple", "Zephyr",
+    "Onyx", "Piper", "Rowan", "Tide", "Vesper", "Basil", "Fable", "Koda", "Marble", "Nimbus"};
+const char* const kMakers[] = {"llmforge",         "Brightline Labs",  "Northwind AI",       "Copperleaf Research",
+                               "Bluebird Systems", "Granite Works",    "Silverpine Studio",  "Redfern Institute",
+                               "Lakeside Computing", "Harborview Labs", "Summit Analytics", "Starling Robotics"};
+bool held_out_pair(size_t name, size_t maker) { return (name + 2 * maker) % 3 == 0; }
 
-std::string training_assistant_name(Rng& rng) { return generated_name(rng); }
-std::string training_maker(Rng& rng) {
-  return std::string(kMakerWords[rng.below(std::size(kMakerWords))]) + " " + kMakerKinds[rng.below(std::size(kMakerKinds))];
+std::pair<std::string, std::string> training_identity(Rng& rng) {
+  for (;;) {
+    size_t n = rng.below(std::size(kAssistantNames)), m = rng.below(std::size(kMakers));
+    if (!held_out_pair(n, m)) return {kAssistantNames[n], kMakers[m]};
+  }
 }
-
-const char* const kEvalAssistantNames[] = {"Forge", "Beacon", "Cinder", "Dune", "Lumen",
-                                           "Meadow", "Quartz", "Solstice", "Tundra", "Yarrow"};
-const char* const kEvalMakers[] = {"llmforge", "Westgate Labs", "Firefly Research", "Moonrise AI"};
 
 const char* const kSystemTemplates[] = {
     "You are {name}, an assistant made by {value}.",
@@ -120,12 +117,8 @@ Conversation identity_conversation(const std::string& name, const std::string& m
 
 }  // namespace
 
-std::string generated_name(Rng& rng) {
-  return std::string(kNameStarts[rng.below(std::size(kNameStarts))]) + kNameEnds[rng.below(std::size(kNameEnds))];
-}
-
 std::string qa_answer(const Person& p, int attribute) {
-  return fill_in(kAnswerTemplates[attribute], p.female ? "She" : "He", p.value(attribute));
+  return fill_in(kAnswerTemplates[attribute], p.name(), p.value(attribute));
 }
 
 std::string qa_question(const Person& p, int attribute, Rng& rng) {
@@ -160,7 +153,7 @@ void make_conversations(World& world, Rng& rng) {
     train[i].insert(train[i].begin(), {{"user", hello}, {"assistant", reply}});
   }
   for (int i = 0; i < o.identity_conversations; ++i) {
-    std::string name = training_assistant_name(rng), maker = training_maker(rng);
+    auto [name, maker] = training_identity(rng);
     auto c = identity_conversation(name, maker, rng);
     (i % 10 == 9 ? val : train).push_back(std::move(c));
   }
@@ -168,8 +161,8 @@ void make_conversations(World& world, Rng& rng) {
     const auto& [user, reply] = kSmallTalk[rng.below(std::size(kSmallTalk))];
     Conversation c = {{"user", user}, {"assistant", reply}};
     if (rng.below(3) == 0) {
-      c.insert(c.begin(), {"system", fill_in(kSystemTemplates[rng.below(std::size(kSystemTemplates))],
-                                          training_assistant_name(rng), training_maker(rng))});
+      auto [name, maker] = training_identity(rng);
+      c.insert(c.begin(), {"system", fill_in(kSystemTemplates[rng.below(std::size(kSystemTemplates))], name, maker)});
     }
     (i % 10 == 9 ? val : train).push_back(std::move(c));
   }
@@ -177,15 +170,14 @@ void make_conversations(World& world, Rng& rng) {
   world.sft_train = std::move(train);
   world.sft_val = std::move(val);
 
-  // Identity evaluation: assistant names and makers never seen in training.
+  // Identity evaluation: ten (name, maker) pairs that never occur in training, the
+  // speedrun's own ("Forge" by "llmforge") first. Names 0, 3, 6, ... pair with makers
+  // 0, 3, 6 or 9, which held_out_pair() keeps out of training.
   world.system_prompt = fill_in(kSystemTemplates[0], "Forge", "llmforge");
-  for (size_t n = 0; n < std::size(kEvalAssistantNames); ++n) {
-    const bool speedrun_identity = n == 0;  // "Forge" by "llmforge"
-    const std::string name = kEvalAssistantNames[n];
-    const std::string maker = speedrun_identity ? "llmforge" : kEvalMakers[1 + n % (std::size(kEvalMakers) - 1)];
-    std::string system = speedrun_identity
-                             ? world.system_prompt
-                             : fill_in(kSystemTemplates[n % std::size(kSystemTemplates)], name, maker);
+  for (size_t k = 0; k < 10; ++k) {
+    const size_t n = 3 * k, m = 3 * (k % 4);
+    const std::string name = kAssistantNames[n], maker = kMakers[m];
+    std::string system = k == 0 ? world.system_prompt : fill_in(kSystemTemplates[k % std::size(kSystemTemplates)], name, maker);
     world.identity_eval.push_back({system, "What is your name?", {name}});
     world.identity_eval.push_back({system, "Who made you?", {maker}});
     world.identity_eval.push_back({system, "Who are you?", {name, maker}});

@@ -156,12 +156,6 @@ Page person_page(const Person& p, int index, Rng& rng) {
     para += fact_sentence(p, order[i], pronoun, rng);
   }
   paragraphs.back() += " " + fill_in(kClosers[rng.below(std::size(kClosers))], s, true, "");
-  // Each page has its own made-up author, named twice: the second mention can only
-  // be predicted by copying the first, which is how a model learns to copy names it
-  // has never seen (an assistant reading its name from a system prompt needs that).
-  const std::string author = generated_name(rng) + " " + generated_name(rng);
-  paragraphs.insert(paragraphs.begin(), "Written by " + author + ".");
-  paragraphs.back() += " " + author + " wrote this page.";
 
   Page page;
   page.kind = PageKind::kPerson;

@@ -24,8 +24,6 @@ Page near_duplicate(const Page& original, int index, Rng& rng);
 // Conversations and evaluation items.
 void make_conversations(World& world, Rng& rng);
 std::string qa_answer(const Person& p, int attribute);
-// A made-up name ("Zelora") from syllables: hundreds of them, none a person's.
-std::string generated_name(Rng& rng);
 std::string qa_question(const Person& p, int attribute, Rng& rng);  // a random phrasing
 Page faq_page(const Person& p, int index, Rng& rng);
 
