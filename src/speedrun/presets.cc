@@ -23,7 +23,7 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.expected_time = "about 2 minutes";
   } else if (name == "default") {
     p.world.people = 100;
-    p.world.pages_per_person = 30;
+    p.world.pages_per_person = 25;
     p.world.arithmetic_documents = 40;
     p.world.identity_conversations = 1000;
     p.vocab_size = 2048;
@@ -31,7 +31,7 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.model.ffn_dim = 704, p.model.max_seq_len = 256;
     p.pretrain_steps = 800, p.pretrain_micro_batch = 16, p.pretrain_warmup = 40;
     p.pretrain_lr = 3e-3;
-    p.sft_epochs = 4, p.sft_micro_batch = 16, p.sft_lr = 1e-3, p.sft_eval_every = 20;
+    p.sft_epochs = 3, p.sft_micro_batch = 16, p.sft_lr = 1e-3, p.sft_eval_every = 20;
     p.expected_time = "about 25 minutes";
   } else {
     ErrorBuilder("speedrun") << "unknown preset '" << name << "' (tiny or default)";

@@ -36,7 +36,7 @@ const std::vector<std::string>& question_templates(int attribute) {
 // Answers restate the name, then the fact: after "Mara Okafor was born in" the model
 // recalls the city just as it learned to complete the pages in pretraining.
 const char* const kAnswerTemplates[kAttributeCount] = {
-    "{name} was born on {value}.", "{name} was born in {value}.", "{name} studied at {value}.",
+    "{name} was born on {value}.", "{name} comes from {value}.",  "{name} studied at {value}.",
     "{name} majored in {value}.",  "{name} works for {value}.",   "{name} works in {value}."};
 
 
