@@ -8,7 +8,6 @@
 // Peer: datatrove (Python) cannot be installed here (no pip); see
 // bench/data/minhash_peer.py for the MinHash comparison against datatrove's
 // algorithm in numpy.
-#include <zlib.h>
 
 #include <cstdio>
 #include <ctime>
@@ -27,6 +26,7 @@
 #include "data/pipeline.h"
 #include "data/text_utils.h"
 #include "data/warc_reader.h"
+#include "data/warc_writer.h"
 
 using namespace llmforge;
 using namespace llmforge::data;
@@ -129,20 +129,6 @@ std::string warc_response(uint64_t id, const std::string& html) {
                     std::to_string(id) + ">\r\nWARC-Date: 2024-01-01T00:00:00Z\r\nContent-Type: application/http; "
                     "msgtype=response\r\nContent-Length: " + std::to_string(http.size()) + "\r\n\r\n";
   return rec + http + "\r\n\r\n";
-}
-
-std::string gzip_member(const std::string& data) {
-  z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(out.size() - z.avail_out);
-  deflateEnd(&z);
-  return out;
 }
 
 // Returns uncompressed WARC bytes written.

@@ -7,7 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "world/warc_writer.h"
+#include "data/warc_writer.h"
 
 namespace llmforge::world {
 namespace fs = std::filesystem;
@@ -58,7 +58,7 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
       const Page& page = world.pages[i];
       char id[64];
       std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012zx", i);
-      warc += gzip_member(warc_response_record(page.url, page.html, id, "2026-01-01T00:00:00Z"));
+      warc += data::gzip_member(data::warc_response_record(page.url, page.html, id, "2026-01-01T00:00:00Z"));
       json label = {{"url", page.url}, {"kind", page_kind_name(page.kind)}, {"person", page.person}};
       if (!page.duplicate_of.empty()) label["duplicate_of"] = page.duplicate_of;
       labels.push_back(std::move(label));

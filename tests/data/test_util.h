@@ -2,7 +2,6 @@
 // produce the same framing real crawl files use, and deterministic text.
 #pragma once
 
-#include <zlib.h>
 #include <zstd.h>
 
 #include <cstdlib>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "data/warc_writer.h"
 
 namespace llmforge::data::test {
 
@@ -46,20 +46,7 @@ inline std::string read_bytes(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
-// One complete gzip member holding `data` (a .warc.gz holds one per record).
-inline std::string gzip_member(const std::string& data) {
-  z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(out.size() - z.avail_out);
-  deflateEnd(&z);
-  return out;
-}
+using data::gzip_member;  // one gzip member per record, as in a .warc.gz
 
 inline std::string zstd_compress(const std::string& data) {
   std::string out(ZSTD_compressBound(data.size()), '\0');

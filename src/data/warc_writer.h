@@ -1,11 +1,12 @@
 // Writes WARC/1.0 response records as a multi-member .warc.gz (one gzip member per
-// record, as Common Crawl does, so readers can seek to any record).
+// record, as Common Crawl does, so readers can seek to any record). The inverse
+// of warc_reader.h; used by the synthetic world, tests and benchmarks.
 #pragma once
 
 #include <cstdio>
 #include <string>
 
-namespace llmforge::world {
+namespace llmforge::data {
 
 // One complete gzip member holding `data`.
 std::string gzip_member(const std::string& data);
@@ -14,4 +15,4 @@ std::string gzip_member(const std::string& data);
 std::string warc_response_record(const std::string& url, const std::string& html, const std::string& record_id,
                                  const std::string& date);
 
-}  // namespace llmforge::world
+}  // namespace llmforge::data

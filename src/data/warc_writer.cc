@@ -1,16 +1,16 @@
-#include "world/warc_writer.h"
+#include "data/warc_writer.h"
 
 #include <zlib.h>
 
 #include "core/error.h"
 
-namespace llmforge::world {
+namespace llmforge::data {
 
 std::string gzip_member(const std::string& data) {
   z_stream z{};
   // windowBits 15 + 16: a gzip header and trailer rather than zlib's.
   if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    ErrorBuilder("world") << "zlib deflateInit2 failed";
+    ErrorBuilder("data") << "zlib deflateInit2 failed";
   }
   std::string out(deflateBound(&z, uLong(data.size())) + 64, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
@@ -19,7 +19,7 @@ std::string gzip_member(const std::string& data) {
   z.avail_out = uInt(out.size());
   int rc = deflate(&z, Z_FINISH);
   deflateEnd(&z);
-  if (rc != Z_STREAM_END) ErrorBuilder("world") << "zlib deflate failed (" << rc << ")";
+  if (rc != Z_STREAM_END) ErrorBuilder("data") << "zlib deflate failed (" << rc << ")";
   out.resize(z.total_out);
   return out;
 }
@@ -34,4 +34,4 @@ std::string warc_response_record(const std::string& url, const std::string& html
          "\r\n\r\n" + http + "\r\n\r\n";
 }
 
-}  // namespace llmforge::world
+}  // namespace llmforge::data
