@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/timer.h"
 #include "data/pipeline.h"
+#include "data/token_shard.h"
 #include "data/tokenizer_encoder.h"
 #include "eval/world_eval.h"
 #include "infer/reference_generate.h"
@@ -135,7 +136,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
       if (name == "extract") bytes = double(count.bytes_out);
     }
     for (const auto& shard : find_shards(tokens_dir, "train")) {
-      record.train_tokens += double(DataLoader({shard}, 8, false, 0).token_count());
+      record.train_tokens += double(data::TokenShard(shard).size());  // from the header
     }
     record.text_bytes_per_token = record.train_tokens > 0 ? bytes / record.train_tokens : 0;
     std::printf("   vocabulary %d, %.0f training tokens\n", record.vocab_size, record.train_tokens);
