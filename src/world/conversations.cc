@@ -1,8 +1,8 @@
 // Conversations for supervised fine-tuning and the evaluation items.
 //
 // SFT data teaches the chat format: questions about the people of the "qa" half
-// (answered with one fixed sentence per attribute, so the format is easy to learn
-// and the fact is the only thing that varies), identity questions answered from the
+// (answered with one fixed sentence shape per attribute, so the format is easy to
+// learn and the fact is the only thing that varies), identity questions answered from the
 // system prompt (many assistant names, so the model learns to read the prompt
 // rather than memorise one name), and small talk. The evaluation asks every person
 // one question per attribute and asks identity questions under assistant names that
@@ -33,12 +33,16 @@ const std::vector<std::string>& question_templates(int attribute) {
   return kQuestions[attribute];
 }
 
-// Answers restate the name, then the fact: after "Mara Okafor was born in" the model
-// recalls the city just as it learned to complete the pages in pretraining.
-const char* const kAnswerTemplates[kAttributeCount] = {
-    "{name} was born on {value}.", "{name} comes from {value}.",  "{name} studied at {value}.",
-    "{name} majored in {value}.",  "{name} works for {value}.",   "{name} works in {value}."};
-
+// Answers start with the person's pronoun, then the fact: "She comes from Auckland."
+// The pronoun makes the model find the fact by attending to the name in the
+// question, as it learned to on the pages ("Kenji Marsh ... He comes from ...").
+// Answers that restated the name ("Kenji Marsh comes from ...") made the chat model
+// write a QA-trained person's name for a held-out one and then that person's facts:
+// from the same base model, held-out accuracy was 50.0% with names and 65.7% with
+// pronouns (bench/RESULTS.md, "Speedrun"). Birth cities "come from" rather than
+// "were born in", one token away from the birth date's "was born on".
+const char* const kAnswerPredicates[kAttributeCount] = {
+    " was born on", " comes from", " studied at", " majored in", " works for", " works in"};
 
 std::string fill_in(std::string t, const std::string& name, const std::string& value) {
   for (const auto& [key, text] : {std::pair<std::string, std::string>{"{name}", name}, {"{value}", value}}) {
@@ -118,7 +122,7 @@ Conversation identity_conversation(const std::string& name, const std::string& m
 }  // namespace
 
 std::string qa_answer(const Person& p, int attribute) {
-  return fill_in(kAnswerTemplates[attribute], p.name(), p.value(attribute));
+  return (p.female ? "She" : "He") + std::string(kAnswerPredicates[attribute]) + " " + p.value(attribute) + ".";
 }
 
 std::string qa_question(const Person& p, int attribute, Rng& rng) {
@@ -134,7 +138,8 @@ void make_conversations(World& world, Rng& rng) {
       const auto& questions = question_templates(a);
       // Evaluation asks everyone the first phrasing; QA people train on it and on
       // other paraphrases, and one more unseen phrasing goes to validation.
-      world.qa_eval.push_back({p.id, a, fill_in(questions[0], p.name(), ""), p.value(a)});
+      world.qa_eval.push_back({p.id, a, fill_in(questions[0], p.name(), ""), p.value(a),
+                               p.name() + kAnswerPredicates[a]});
       if (!p.qa_split) continue;
       std::vector<size_t> order(questions.size() - 1);
       for (size_t i = 0; i < order.size(); ++i) order[i] = i + 1;

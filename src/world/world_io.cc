@@ -70,7 +70,11 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
   write_file_atomic(dir + "/labels.jsonl", jsonl(labels));
 
   std::vector<json> arithmetic;
-  for (const auto& doc : world.arithmetic) arithmetic.push_back({{"text", doc}});
+  // An id per document: the data pipeline splits train/validation by document id, and
+  // without one it would use the file's path, so the split would move with the folder.
+  for (size_t i = 0; i < world.arithmetic.size(); ++i) {
+    arithmetic.push_back({{"id", "arithmetic-" + std::to_string(i)}, {"text", world.arithmetic[i]}});
+  }
   write_file_atomic(dir + "/arithmetic.jsonl", jsonl(arithmetic));
 
   write_file_atomic(dir + "/sft/train.jsonl", conversations_jsonl(world.sft_train));
@@ -80,7 +84,8 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
   for (const QaItem& q : world.qa_eval) {
     const Person& p = world.people[size_t(q.person)];
     qa.push_back({{"person", q.person}, {"name", p.name()}, {"split", p.qa_split ? "qa" : "heldout"},
-                  {"attribute", attribute_name(q.attribute)}, {"question", q.question}, {"answer", q.answer}});
+                  {"attribute", attribute_name(q.attribute)}, {"question", q.question}, {"answer", q.answer},
+                  {"statement", q.statement}});
   }
   write_file_atomic(dir + "/eval/qa.jsonl", jsonl(qa));
   std::vector<json> identity;

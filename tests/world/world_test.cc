@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "data/byte_reader.h"
@@ -82,6 +84,27 @@ TEST(World, PersonPagesStateEveryFactAndDiffer) {
   }
 }
 
+// Answers start with the person's pronoun (not the name: restating names made the
+// chat model swap held-out people for trained ones) and state one of their facts.
+TEST(World, QaAnswersUseThePronounAndStateAFact) {
+  World w = generate_world(small_options());
+  int answers = 0;
+  for (const Conversation& c : w.sft_train) {
+    for (size_t i = 0; i + 1 < c.size(); ++i) {
+      for (const Person& p : w.people) {
+        if (c[i].role != "user" || !contains(c[i].content, p.name())) continue;
+        const std::string& reply = c[i + 1].content;
+        EXPECT_EQ(reply.rfind(p.female ? "She " : "He ", 0), 0u) << reply;
+        bool states_fact = false;
+        for (int a = 0; a < kAttributeCount; ++a) states_fact |= contains(reply, p.value(a));
+        EXPECT_TRUE(states_fact) << reply;
+        ++answers;
+      }
+    }
+  }
+  EXPECT_GT(answers, 0);
+}
+
 TEST(World, HeldOutPeopleNeverAppearInSftData) {
   World w = generate_world(small_options());
   int qa = 0;
@@ -103,6 +126,9 @@ TEST(World, HeldOutPeopleNeverAppearInSftData) {
   for (const QaItem& q : w.qa_eval) {
     EXPECT_EQ(q.answer, w.people[size_t(q.person)].value(q.attribute));
     EXPECT_TRUE(contains(q.question, w.people[size_t(q.person)].name()));
+    // The probe statement names the person and stops before the fact.
+    EXPECT_EQ(q.statement.rfind(w.people[size_t(q.person)].name() + " ", 0), 0u) << q.statement;
+    EXPECT_FALSE(contains(q.statement, q.answer)) << q.statement;
   }
   // Identity evaluation asks under (name, maker) pairs no training system prompt has.
   std::set<std::string> train_systems;
@@ -149,6 +175,17 @@ TEST(World, FilesOnDiskAndThePipelineRemovesTheNoise) {
   for (const char* f : {"world.json", "people.jsonl", "labels.jsonl", "arithmetic.jsonl", "sft/train.jsonl",
                         "sft/val.jsonl", "eval/qa.jsonl", "eval/identity.jsonl"}) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  }
+  // Arithmetic documents carry their own ids: the pipeline splits train/validation by
+  // id, which must not depend on where the world was written.
+  {
+    std::ifstream in(dir + "/arithmetic.jsonl");
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+      EXPECT_EQ(nlohmann::json::parse(line).value("id", ""), "arithmetic-" + std::to_string(n++)) << line;
+    }
+    EXPECT_EQ(n, o.arithmetic_documents);
   }
   // The crawl reads back record for record.
   size_t records = 0;
