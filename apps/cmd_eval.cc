@@ -4,6 +4,7 @@
 // number of in-context examples grows.
 // main() prefers the two-word command, so `eval icl ...` and `eval --model ...` both
 // reach the right one.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "eval/icl.h"
+#include "eval/knowledge_probe.h"
 #include "eval/world_eval.h"
 #include "model/model_io.h"
 #include "pretrain/data_loader.h"
@@ -104,7 +106,9 @@ int run_eval_world(int argc, char** argv) {
                   "accuracy on knowledge questions about people whose QA was in SFT training\n"
                   "(trained) and people whose facts were only in pretraining text (held-out), per\n"
                   "attribute; identity answers under a system prompt; and, with --data, bits per\n"
-                  "byte on the validation token shards. Greedy replies, batched.");
+                  "byte on the validation token shards. Greedy replies, batched.\n"
+                  "With --probe it asks a base model instead, the way it learned: it continues\n"
+                  "each fact's statement (\"Kenji Marsh comes from\") and scores the sentence.");
   opts.add("model", "", "chat model directory (required)")
       .add("world", "", "world directory with eval/qa.jsonl and eval/identity.jsonl (required)")
       .add("tokenizer", "", "tokenizer name or path (empty: the model directory's tokenizer.json)")
@@ -115,7 +119,8 @@ int run_eval_world(int argc, char** argv) {
       .add("max-questions", "0", "at most this many QA questions per split, evenly spaced (0: all)")
       .add("max-new-tokens", "48", "reply length limit in tokens")
       .add("batch", "32", "chats decoded together")
-      .add("show", "4", "sample chats to print");
+      .add("show", "4", "sample chats to print")
+      .add_flag("probe", "base model: complete fact statements instead of chatting (no identity items)");
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model"), world = opts.get("world");
   if (dir.empty()) ErrorBuilder("cli") << "--model is required";
@@ -133,7 +138,13 @@ int run_eval_world(int argc, char** argv) {
   // Read every input before the slow parts, so a bad file fails at once.
   std::vector<QaItem> qa = subsample_qa_items(load_qa_items(world + "/eval/qa.jsonl"),
                                               int(opts.get_int("max-questions")));
-  std::vector<IdentityItem> identity = load_identity_items(world + "/eval/identity.jsonl");
+  const bool probe = opts.get_bool("probe");
+  std::vector<IdentityItem> identity;
+  if (!probe) identity = load_identity_items(world + "/eval/identity.jsonl");
+  if (probe && std::none_of(qa.begin(), qa.end(), [](const QaItem& q) { return !q.statement.empty(); })) {
+    ErrorBuilder("eval") << world << "/eval/qa.jsonl has no \"statement\" fields to probe with "
+                         << "(written by llmforge world since the knowledge probe exists)";
+  }
   auto model = load_model(dir);
   const Tokenizer tok =
       Tokenizer::load(opts.get("tokenizer").empty() ? dir : opts.get("tokenizer"));
@@ -142,7 +153,7 @@ int run_eval_world(int argc, char** argv) {
                          << model->config().vocab_size;
   }
 
-  WorldEvalResult r = evaluate_world(*model, tok, qa, identity, options);
+  WorldEvalResult r = probe ? probe_knowledge(*model, tok, qa, options) : evaluate_world(*model, tok, qa, identity, options);
   if (!opts.get("data").empty()) {
     auto shards = find_shards(opts.get("data"), "val");
     if (shards.empty()) ErrorBuilder("eval") << opts.get("data") << ": no val-*.bin token shards";

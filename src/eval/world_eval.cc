@@ -59,6 +59,7 @@ std::vector<QaItem> load_qa_items(const std::string& path) {
       q.person = j["person"].get<int>();
     }
     if (j.contains("name") && j["name"].is_string()) q.name = j["name"].get<std::string>();
+    if (j.contains("statement") && j["statement"].is_string()) q.statement = j["statement"].get<std::string>();
     items.push_back(std::move(q));
   });
   return items;
@@ -112,48 +113,39 @@ std::vector<QaItem> subsample_qa_items(const std::vector<QaItem>& items, int per
   return out;
 }
 
-std::vector<ChatReply> generate_chat_replies(const Model& model, const Tokenizer& tok,
-                                             const std::vector<std::vector<ChatMessage>>& chats,
-                                             const ChatEvalOptions& options) {
+std::vector<ChatReply> generate_greedy(const Model& model, const Tokenizer& tok,
+                                       std::vector<std::vector<int32_t>> prompts,
+                                       const ChatEvalOptions& options, const GreedyStops& stops) {
   if (options.max_new_tokens <= 0) ErrorBuilder("eval") << "max_new_tokens must be positive";
   if (options.batch <= 0) ErrorBuilder("eval") << "batch must be positive";
-  std::vector<ChatReply> replies(chats.size());
-  if (chats.empty()) return replies;
+  std::vector<ChatReply> replies(prompts.size());
+  if (prompts.empty()) return replies;
 
-  std::vector<std::vector<int32_t>> prompts;
   size_t longest = 0;
-  for (const auto& c : chats) {
-    prompts.push_back(render_chat(tok, c, /*add_generation_prompt=*/true).tokens);
-    longest = std::max(longest, prompts.back().size());
-  }
+  for (const auto& p : prompts) longest = std::max(longest, p.size());
   // A cache only as long as needed: a model's full context times the batch can be
   // gigabytes, and these prompts are short.
   const int context = model.config().max_seq_len;
   const int max_len = int(std::min<size_t>(size_t(context), longest + options.max_new_tokens + 1));
   for (size_t i = 0; i < prompts.size(); ++i) {
     if (int(prompts[i].size()) >= max_len) {
-      ErrorBuilder("eval") << "chat " << i << " renders to " << prompts[i].size()
+      ErrorBuilder("eval") << "prompt " << i << " is " << prompts[i].size()
                            << " tokens, which leaves no room in the model's context of " << context;
     }
   }
-  // Stop at <|end|>, and at any other control token that cannot be part of a reply.
-  std::vector<int32_t> stops{chat_end_token(tok)};
-  for (std::string_view name :
-       {special::kBos, special::kSystem, special::kUser, special::kAssistant}) {
-    if (auto id = tok.special_token_id(name)) stops.push_back(int32_t(*id));
-  }
 
-  const int batch = std::min(options.batch, int(chats.size()));
+  const int batch = std::min(options.batch, int(prompts.size()));
   BatchGenerator gen(model, &tok, batch, max_len);
-  std::map<int, size_t> index_of;  // sequence id -> chat index
+  std::map<int, size_t> index_of;  // sequence id -> prompt index
   size_t next = 0, done = 0;
-  while (done < chats.size()) {
-    while (next < chats.size() && gen.has_free_slot()) {
+  while (done < prompts.size()) {
+    while (next < prompts.size() && gen.has_free_slot()) {
       GenerationRequest r;
       r.prompt = std::move(prompts[next]);
       r.sampling.temperature = 0;  // greedy
       r.max_new_tokens = options.max_new_tokens;
-      r.stop_tokens = stops;
+      r.stop_tokens = stops.tokens;
+      r.stop_strings = stops.strings;
       index_of[gen.add(std::move(r))] = next++;
     }
     for (const SequenceUpdate& u : gen.step()) {
@@ -166,6 +158,26 @@ std::vector<ChatReply> generate_chat_replies(const Model& model, const Tokenizer
     }
   }
   return replies;
+}
+
+std::vector<int32_t> control_tokens(const Tokenizer& tok) {
+  std::vector<int32_t> ids;
+  for (std::string_view name : {special::kBos, special::kSystem, special::kUser, special::kAssistant, special::kEnd}) {
+    if (auto id = tok.special_token_id(name)) ids.push_back(int32_t(*id));
+  }
+  return ids;
+}
+
+std::vector<ChatReply> generate_chat_replies(const Model& model, const Tokenizer& tok,
+                                             const std::vector<std::vector<ChatMessage>>& chats,
+                                             const ChatEvalOptions& options) {
+  std::vector<std::vector<int32_t>> prompts;
+  for (const auto& c : chats) prompts.push_back(render_chat(tok, c, /*add_generation_prompt=*/true).tokens);
+  // Stop at <|end|>, and at any other control token that cannot be part of a reply.
+  GreedyStops stops{control_tokens(tok), {}};
+  const int32_t end = chat_end_token(tok);
+  if (std::find(stops.tokens.begin(), stops.tokens.end(), end) == stops.tokens.end()) stops.tokens.push_back(end);
+  return generate_greedy(model, tok, std::move(prompts), options, stops);
 }
 
 WorldEvalResult evaluate_world(const Model& model, const Tokenizer& tok,

@@ -39,6 +39,7 @@ struct QaItem {
   std::string attribute;
   std::string question;
   std::string answer;
+  std::string statement;  // "Kenji Marsh comes from": for knowledge_probe.h; may be empty
 };
 
 struct IdentityItem {
@@ -73,6 +74,19 @@ std::vector<ChatReply> generate_chat_replies(const Model& model, const Tokenizer
                                              const std::vector<std::vector<ChatMessage>>& chats,
                                              const ChatEvalOptions& options);
 
+// What ends a greedy continuation, besides the length limit.
+struct GreedyStops {
+  std::vector<int32_t> tokens;
+  std::vector<std::string> strings;  // the text ends before the string
+};
+// Greedy continuations of token prompts, batched, in input order ("stop" or "length").
+std::vector<ChatReply> generate_greedy(const Model& model, const Tokenizer& tok,
+                                       std::vector<std::vector<int32_t>> prompts,
+                                       const ChatEvalOptions& options, const GreedyStops& stops);
+// The ids of the tokenizer's chat control tokens (<|bos|>, <|system|>, <|user|>,
+// <|assistant|>, <|end|>) that it has.
+std::vector<int32_t> control_tokens(const Tokenizer& tok);
+
 struct Tally {
   int correct = 0;
   int total = 0;
@@ -94,6 +108,9 @@ struct ChatRecord {
 };
 
 struct WorldEvalResult {
+  // QA tallies from completing fact statements with a base model (knowledge_probe.h)
+  // rather than from asking a chat model.
+  bool completion_probe = false;
   std::map<std::string, Tally> qa_by_split;                                    // split -> tally
   std::map<std::pair<std::string, std::string>, Tally> qa_by_split_attribute;  // (split, attr)
   Tally identity;
@@ -101,6 +118,12 @@ struct WorldEvalResult {
   bool has_validation = false;
   ValidationResult validation;
   int validation_windows = 0, validation_seq_len = 0;
+
+  // The QA tally of one split ("qa", "heldout"); null when no question was asked.
+  const Tally* split_tally(const std::string& split) const {
+    auto it = qa_by_split.find(split);
+    return it == qa_by_split.end() ? nullptr : &it->second;
+  }
 };
 
 // Runs every QA and identity item as one batch of chats and scores the replies.

@@ -23,10 +23,11 @@ std::vector<std::string> split_order(const WorldEvalResult& r) {
   return order;
 }
 
-std::string split_label(const std::string& split) {
-  if (split == "qa") return "QA, trained people";
-  if (split == "heldout") return "QA, held-out people";
-  return "QA, split " + split;
+std::string split_label(const WorldEvalResult& r, const std::string& split) {
+  const std::string what = r.completion_probe ? "facts completed" : "QA";
+  if (split == "qa") return what + ", trained people";
+  if (split == "heldout") return what + ", held-out people";
+  return what + ", split " + split;
 }
 
 void print_row(std::FILE* out, const std::string& label, const Tally& t) {
@@ -55,7 +56,7 @@ json world_eval_to_json(const WorldEvalResult& r) {
   for (const ChatRecord& c : r.records) {
     json j{{"kind", c.kind},   {"question", c.question}, {"expected", c.expected},
            {"reply", c.reply}, {"finish", c.finish},     {"correct", c.correct}};
-    if (c.kind == "qa") {
+    if (c.kind == "qa" || c.kind == "probe") {
       j["split"] = c.split;
       j["attribute"] = c.attribute;
       if (c.person >= 0) j["person"] = c.person;
@@ -64,6 +65,7 @@ json world_eval_to_json(const WorldEvalResult& r) {
     records.push_back(std::move(j));
   }
   json out{{"qa", qa}, {"identity", tally_json(r.identity)}, {"records", records}};
+  if (r.completion_probe) out["completion_probe"] = true;
   if (r.has_validation) {
     json v{{"loss", r.validation.loss},
            {"tokens", r.validation.tokens},
@@ -79,14 +81,14 @@ json world_eval_to_json(const WorldEvalResult& r) {
 void print_world_eval(std::FILE* out, const WorldEvalResult& r, int show_samples) {
   std::fprintf(out, "%-40s %8s %8s %9s\n", "world evaluation", "correct", "total", "accuracy");
   for (const std::string& split : split_order(r)) {
-    print_row(out, split_label(split), r.qa_by_split.at(split));
+    print_row(out, split_label(r, split), r.qa_by_split.at(split));
     for (const auto& [key, t] : r.qa_by_split_attribute)
       if (key.first == split) print_row(out, "  " + key.second, t);
   }
   if (r.qa_by_split.empty()) std::fprintf(out, "%-40s %8s\n", "QA", "-");
   if (r.identity.total)
     print_row(out, "identity (system prompt)", r.identity);
-  else
+  else if (!r.completion_probe)
     std::fprintf(out, "%-40s %8s\n", "identity (system prompt)", "-");
   if (r.has_validation) {
     if (r.validation.bits_per_byte >= 0) {
@@ -100,14 +102,15 @@ void print_world_eval(std::FILE* out, const WorldEvalResult& r, int show_samples
   }
   const int n = std::min<int>(show_samples, int(r.records.size()));
   if (n <= 0) return;
-  std::fprintf(out, "\nsample chats (%d of %zu):\n", n, r.records.size());
+  std::fprintf(out, "\n%s (%d of %zu):\n", r.completion_probe ? "sample completions" : "sample chats", n, r.records.size());
   for (int i = 0; i < n; ++i) {
     const ChatRecord& c = r.records[size_t(i) * r.records.size() / n];
-    std::string what = c.kind == "qa" ? c.split + " " + c.attribute : c.kind;
+    std::string what = c.kind == "identity" ? c.kind : c.split + " " + c.attribute;
     std::fprintf(out, "  [%s] %s\n", what.c_str(), c.correct ? "correct" : "WRONG");
     if (!c.system.empty()) print_indented(out, "system:", c.system);
-    print_indented(out, "user:", c.question);
-    print_indented(out, "assistant:", c.reply + (c.finish == "length" ? " [cut]" : ""));
+    const bool probe = c.kind == "probe";
+    print_indented(out, probe ? "prompt:" : "user:", c.question);
+    print_indented(out, probe ? "model:" : "assistant:", c.reply + (c.finish == "length" ? " [cut]" : ""));
     std::string expected;
     for (const std::string& e : c.expected) expected += (expected.empty() ? "" : " + ") + e;
     print_indented(out, "expected:", expected);

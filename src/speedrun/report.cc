@@ -4,11 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/atomic_file.h"
+#include "pretrain/metrics_log.h"
 
 namespace llmforge {
 namespace {
@@ -27,11 +27,6 @@ std::string minutes(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%d:%02d", int(s) / 60, int(s) % 60);
   return buf;
-}
-
-const Tally* find_tally(const WorldEvalResult& e, const std::string& split) {
-  auto it = e.qa_by_split.find(split);
-  return it == e.qa_by_split.end() ? nullptr : &it->second;
 }
 
 std::string plot_data_funnel(const SpeedrunRecord& r) {
@@ -80,10 +75,18 @@ std::string plot_accuracy(const SpeedrunRecord& r) {
       auto it = r.eval.qa_by_split_attribute.find({split, a});
       s.y.push_back(it == r.eval.qa_by_split_attribute.end() ? NAN : it->second.accuracy());
     }
-    const Tally* t = find_tally(r.eval, split);
+    const Tally* t = r.eval.split_tally(split);
     s.y.push_back(t ? t->accuracy() : NAN);
     c.series.push_back(s);
   }
+  PlotSeries known{"held-out, base model completes", {}, {}};
+  for (const auto& a : attributes) {
+    auto it = r.base_probe.qa_by_split_attribute.find({"heldout", a});
+    known.y.push_back(it == r.base_probe.qa_by_split_attribute.end() ? NAN : it->second.accuracy());
+  }
+  const Tally* known_all = r.base_probe.split_tally("heldout");
+  known.y.push_back(known_all ? known_all->accuracy() : NAN);
+  c.series.push_back(known);
   PlotSeries id{"identity (system prompt)", std::vector<double>(c.categories.size(), 0.0),
                 std::vector<double>(c.categories.size(), NAN)};
   id.y.back() = r.eval.identity.accuracy();
@@ -122,19 +125,8 @@ void sample_chats(std::ostringstream& md, const SpeedrunRecord& r) {
 }  // namespace
 
 LossCurves read_loss_curves(const std::string& metrics_jsonl) {
-  LossCurves c;
-  c.train.label = "train";
-  c.val.label = "validation";
-  std::ifstream in(metrics_jsonl);
-  std::string line;
-  while (std::getline(in, line)) {
-    json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.contains("step")) continue;
-    double step = j["step"].get<double>();
-    if (j.contains("loss") && j["loss"].is_number()) c.train.x.push_back(step), c.train.y.push_back(j["loss"].get<double>());
-    if (j.contains("val_loss") && j["val_loss"].is_number()) c.val.x.push_back(step), c.val.y.push_back(j["val_loss"].get<double>());
-  }
-  return c;
+  auto log = read_metrics_log(metrics_jsonl, {"loss", "val_loss"});
+  return {{"train", log["loss"].step, log["loss"].value}, {"validation", log["val_loss"].step, log["val_loss"].value}};
 }
 
 std::string write_speedrun_report(const SpeedrunRecord& r) {
@@ -144,14 +136,18 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   write_file_atomic(plots + "/losses.svg", plot_losses(r));
   write_file_atomic(plots + "/qa_accuracy.svg", plot_accuracy(r));
 
-  const Tally* trained = find_tally(r.eval, "qa");
-  const Tally* heldout = find_tally(r.eval, "heldout");
+  const Tally* trained = r.eval.split_tally("qa");
+  const Tally* heldout = r.eval.split_tally("heldout");
   std::ostringstream md;
   md << "# llmforge speedrun report (preset " << r.preset << ")\n\n";
   md << "From a generated crawl to a chat model in " << minutes(r.total_seconds) << " (m:s).\n\n";
   md << "| result | value |\n|---|---|\n";
   if (trained) md << "| QA accuracy, people whose QA was fine-tuned | " << percent(trained->accuracy()) << " (" << trained->correct << "/" << trained->total << ") |\n";
   if (heldout) md << "| QA accuracy, held-out people (facts only in pretraining) | " << percent(heldout->accuracy()) << " (" << heldout->correct << "/" << heldout->total << ") |\n";
+  if (const Tally* known = r.base_probe.split_tally("heldout")) {
+    md << "| held-out facts the base model completes (\"NAME comes from\") | " << percent(known->accuracy()) << " ("
+       << known->correct << "/" << known->total << ") |\n";
+  }
   md << "| identity answers under a system prompt | " << percent(r.eval.identity.accuracy()) << " (" << r.eval.identity.correct << "/" << r.eval.identity.total << ") |\n";
   if (r.eval.has_validation && r.eval.validation.bits_per_byte >= 0) md << "| validation bits per byte (chat model) | " << fixed(r.eval.validation.bits_per_byte, 3) << " |\n";
   if (r.pretrain_val_bpb >= 0) md << "| validation bits per byte (base model) | " << fixed(r.pretrain_val_bpb, 3) << " |\n";
@@ -188,13 +184,19 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   if (r.sft_val_loss >= 0) md << ", validation loss on assistant tokens " << fixed(r.sft_val_loss, 3);
   md << ".\n\n";
 
-  md << "## Evaluation\n\n![QA accuracy](plots/qa_accuracy.svg)\n\n| questions | attribute | correct | total | accuracy |\n|---|---|---|---|---|\n";
+  md << "## Evaluation\n\n![QA accuracy](plots/qa_accuracy.svg)\n\n"
+     << "Each person is asked one question per fact. The last column is the base model completing the fact's\n"
+     << "statement instead (\"Kenji Marsh comes from\"): what pretraining stored, which the chat model can at\n"
+     << "best extract.\n\n"
+     << "| questions | attribute | correct | total | accuracy | base model completes |\n|---|---|---|---|---|---|\n";
   for (const auto& [key, t] : r.eval.qa_by_split_attribute) {
+    auto known = r.base_probe.qa_by_split_attribute.find(key);
     md << "| " << (key.first == "qa" ? "QA-trained" : key.first == "heldout" ? "held-out" : key.first) << " | "
-       << key.second << " | " << t.correct << " | " << t.total << " | " << percent(t.accuracy()) << " |\n";
+       << key.second << " | " << t.correct << " | " << t.total << " | " << percent(t.accuracy()) << " | "
+       << (known == r.base_probe.qa_by_split_attribute.end() ? "-" : percent(known->second.accuracy())) << " |\n";
   }
   md << "| identity | | " << r.eval.identity.correct << " | " << r.eval.identity.total << " | "
-     << percent(r.eval.identity.accuracy()) << " |\n\n";
+     << percent(r.eval.identity.accuracy()) << " | |\n\n";
   md << "### Sample chats\n\n";
   sample_chats(md, r);
   md << "## Chat with the model\n\n```\n" << r.chat_command << "\n```\n";
@@ -211,6 +213,7 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
                    {"val_loss", r.pretrain_val_loss}, {"val_bits_per_byte", r.pretrain_val_bpb}};
   j["sft"] = {{"steps", r.sft_steps}, {"val_loss", r.sft_val_loss}};
   j["eval"] = world_eval_to_json(r.eval);
+  j["base_probe"] = world_eval_to_json(r.base_probe);
   j["chat_command"] = r.chat_command;
   write_file_atomic(r.out_dir + "/report.json", j.dump(2) + "\n");
   return path;

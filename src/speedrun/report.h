@@ -48,6 +48,7 @@ struct SpeedrunRecord {
   LossCurves sft_curves;
   // evaluation
   WorldEvalResult eval;
+  WorldEvalResult base_probe;  // the same facts, completed by the base model
   std::string system_prompt, chat_command;
 };
 

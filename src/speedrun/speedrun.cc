@@ -10,6 +10,7 @@
 #include "data/pipeline.h"
 #include "data/token_shard.h"
 #include "data/tokenizer_encoder.h"
+#include "eval/knowledge_probe.h"
 #include "eval/world_eval.h"
 #include "infer/reference_generate.h"
 #include "model/model_io.h"
@@ -197,12 +198,16 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     auto qa = subsample_qa_items(load_qa_items(world_dir + "/eval/qa.jsonl"), p.eval_per_split);
     auto identity = load_identity_items(world_dir + "/eval/identity.jsonl");
     record.eval = evaluate_world(*model, tok, qa, identity, ChatEvalOptions{});
+    // What the base model knew of the same facts: the ceiling for held-out accuracy.
+    record.base_probe = probe_knowledge(*load_model(pre.model_dir), tok, qa, ChatEvalOptions{});
     ValidationSet val = load_validation_set(find_shards(tokens_dir, "val"), model->config().max_seq_len, 64, &tok);
     record.eval.validation = evaluate_validation(*model, val, 8);
     record.eval.has_validation = true;
     record.eval.validation_windows = val.windows;
     record.eval.validation_seq_len = val.seq_len;
     print_world_eval(stdout, record.eval, 4);
+    std::printf("\nthe base model, completing the same facts (\"Kenji Marsh comes from\"):\n");
+    print_world_eval(stdout, record.base_probe, 0);
   });
 
   record.chat_command = "./build/llmforge chat --model " + sft.model_dir + " --system \"" + world.system_prompt + "\"";
@@ -210,8 +215,8 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   SpeedrunResult result;
   result.report_path = write_speedrun_report(record);
   auto acc = [&](const char* split) {
-    auto it = record.eval.qa_by_split.find(split);
-    return it == record.eval.qa_by_split.end() ? 0.0 : it->second.accuracy();
+    const Tally* t = record.eval.split_tally(split);
+    return t ? t->accuracy() : 0.0;
   };
   result.qa_trained_accuracy = acc("qa");
   result.qa_heldout_accuracy = acc("heldout");

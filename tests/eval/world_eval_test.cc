@@ -12,11 +12,13 @@
 
 #include "core/error.h"
 #include "data/token_shard.h"
+#include "eval/knowledge_probe.h"
 #include "eval/world_eval.h"
 #include "infer/tiny_model.h"
 #include "model/model_io.h"
 #include "pretrain/data_loader.h"
 #include "pretrain/validation.h"
+#include "tokenizer/special_tokens.h"
 #include "test_util.h"
 #include "train/adamw.h"
 #include "train/losses.h"
@@ -91,11 +93,11 @@ Model& trained_model() {
 
 std::vector<QaItem> qa_items() {
   return {
-      {0, "Mara Okafor", "qa", "birth_city", "Where was Mara Okafor born?", "Lisbon"},
-      {0, "Mara Okafor", "qa", "birth_date", "When was Mara Okafor born?", "March 4, 1975"},
-      {1, "Tomas Reyes", "qa", "university", "Where did Tomas Reyes study?", "Kyoto University"},
+      {0, "Mara Okafor", "qa", "birth_city", "Where was Mara Okafor born?", "Lisbon", ""},
+      {0, "Mara Okafor", "qa", "birth_date", "When was Mara Okafor born?", "March 4, 1975", ""},
+      {1, "Tomas Reyes", "qa", "university", "Where did Tomas Reyes study?", "Kyoto University", ""},
       // Expected answer the model was never taught: must score as wrong.
-      {0, "Mara Okafor", "heldout", "birth_city", "Where was Mara Okafor born?", "Porto"},
+      {0, "Mara Okafor", "heldout", "birth_city", "Where was Mara Okafor born?", "Porto", ""},
   };
 }
 
@@ -166,7 +168,7 @@ TEST(WorldEvalFiles, ErrorsNameFileAndLine) {
 
 TEST(WorldEvalFiles, SubsamplesEachSplitEvenly) {
   std::vector<QaItem> items;
-  for (int i = 0; i < 10; ++i) items.push_back({i, "", i < 6 ? "qa" : "heldout", "a", "q", "x"});
+  for (int i = 0; i < 10; ++i) items.push_back({i, "", i < 6 ? "qa" : "heldout", "a", "q", "x", ""});
   auto kept = subsample_qa_items(items, 3);
   std::vector<int> people;
   for (const auto& q : kept) people.push_back(q.person);
@@ -203,6 +205,78 @@ TEST(WorldEval, TrainedChatModelAnswersItsFactsDeterministically) {
   WorldEvalResult cut = evaluate_world(m, tok(), qa_items(), {}, o);
   EXPECT_EQ(cut.records[0].finish, "length");
   EXPECT_EQ(cut.qa_by_split["qa"].correct, 0);
+}
+
+// A base model trained on plain documents that state facts, as pages do.
+Model& base_model() {
+  static Model* model = [] {
+    const std::vector<std::string> docs{"Mara Okafor comes from Lisbon. She likes tea.",
+                                        "Mara Okafor was born on March 4, 1975. She sings.",
+                                        "Tomas Reyes studied at Kyoto University. He rows."};
+    const int32_t bos = int32_t(*tok().special_token_id(special::kBos));
+    std::vector<std::vector<int32_t>> rows;
+    int t = 0;
+    for (const std::string& d : docs) {
+      std::vector<int32_t> ids{bos};
+      for (uint32_t id : tok().encode_ordinary(d)) ids.push_back(int32_t(id));
+      ids.push_back(bos);
+      t = std::max(t, int(ids.size()) - 1);
+      rows.push_back(std::move(ids));
+    }
+    ModelConfig c = testing::tiny_config(int(tok().vocab_size()));
+    c.max_seq_len = 96;
+    auto* m = new Model(c);
+    m->init_random(2);
+    const int b = int(rows.size());
+    std::vector<int32_t> in(size_t(b) * t, 0), tg(size_t(b) * t, 0);
+    std::vector<float> w(size_t(b) * t, 0.0f);
+    double weight = 0;
+    for (int r = 0; r < b; ++r) {
+      for (size_t i = 0; i + 1 < rows[r].size(); ++i) {
+        in[r * t + i] = rows[r][i], tg[r * t + i] = rows[r][i + 1], w[r * t + i] = 1.0f, weight += 1;
+      }
+    }
+    AdamW opt(*m, AdamWConfig{});
+    for (int step = 0; step < 200; ++step) {
+      m->zero_grad();
+      m->forward(in.data(), b, t);
+      cross_entropy_backward(*m, tg.data(), w.data(), 1.0 / weight);
+      opt.step(*m, 3e-3);
+    }
+    return m;
+  }();
+  return *model;
+}
+
+TEST(KnowledgeProbe, CompletesEachStatementToTheEndOfItsSentence) {
+  std::vector<QaItem> items = qa_items();
+  const char* statements[] = {"Mara Okafor comes from", "Mara Okafor was born on", "Tomas Reyes studied at",
+                              "Mara Okafor comes from"};
+  for (size_t i = 0; i < items.size(); ++i) items[i].statement = statements[i];
+  items.push_back({2, "Ana Lima", "qa", "field", "What did Ana Lima study?", "botany", ""});  // no statement: skipped
+  WorldEvalResult r = probe_knowledge(base_model(), tok(), items, {});
+  EXPECT_TRUE(r.completion_probe);
+  ASSERT_EQ(r.records.size(), 4u);
+  for (const ChatRecord& c : r.records) std::printf("[probe] %s|%s (%s)\n", c.question.c_str(), c.reply.c_str(), c.finish.c_str());
+  EXPECT_EQ(r.records[0].kind, "probe");
+  EXPECT_EQ(r.records[0].reply, " Lisbon");  // the sentence's full stop ends it
+  EXPECT_EQ(r.records[0].finish, "stop");
+  EXPECT_EQ(r.qa_by_split["qa"].total, 3);
+  EXPECT_EQ(r.qa_by_split["qa"].correct, 3);
+  EXPECT_EQ(r.qa_by_split["heldout"].correct, 0) << "it completes Lisbon, not Porto";
+  EXPECT_EQ(r.identity.total, 0);
+
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  print_world_eval(f, r, 1);
+  std::fclose(f);
+  std::string table(buf, len);
+  std::free(buf);
+  EXPECT_NE(table.find("facts completed, trained people"), std::string::npos) << table;
+  EXPECT_NE(table.find("sample completions"), std::string::npos) << table;
+  EXPECT_EQ(table.find("identity"), std::string::npos) << table;
+  EXPECT_TRUE(world_eval_to_json(r)["completion_probe"].get<bool>());
 }
 
 TEST(WorldEval, JsonAndTableReportTheTallies) {

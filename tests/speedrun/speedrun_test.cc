@@ -55,6 +55,16 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
   for (const auto& [split, t] : j["eval"]["qa"].items()) asked += t["total"].get<long>();
   EXPECT_EQ(asked, 24 * 6) << j["eval"].dump();
   EXPECT_GT(j["eval"]["identity"]["total"].get<long>(), 0);
+  // The base model completed the same facts' statements: every one probed, and
+  // every probe a record whose prompt names the person.
+  long probed = 0;
+  for (const auto& [split, t] : j["base_probe"]["qa"].items()) probed += t["total"].get<long>();
+  EXPECT_EQ(probed, asked);
+  for (const auto& rec : j["base_probe"]["records"]) {
+    EXPECT_EQ(rec["kind"], "probe");
+    EXPECT_FALSE(rec["question"].get<std::string>().empty());
+  }
+  EXPECT_NE(md.find("base model completes"), std::string::npos);
 
   // The chat model loads and replies through the chat command's one-shot mode.
   auto model = load_model(out + "/sft/model");
