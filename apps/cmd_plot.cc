@@ -2,14 +2,13 @@
 // (or PNG through rsvg-convert from Debian's librsvg2-bin).
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "apps/command.h"
 #include "core/atomic_file.h"
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "core/svg_plot.h"
+#include "pretrain/metrics_log.h"
 
 namespace llmforge {
 namespace {
@@ -24,33 +23,12 @@ int run_plot(int argc, char** argv) {
   if (!opts.parse(argc, argv)) return 0;
   const std::string path = opts.get("metrics"), out = opts.get("out");
   if (path.empty()) ErrorBuilder("cli") << "--metrics is required";
-  std::ifstream in(path);
-  if (!in) ErrorBuilder("plot") << "cannot open " << path;
-  PlotSeries train{"train loss", {}, {}}, val{"validation loss", {}, {}}, lr{"learning rate", {}, {}},
-      tps{"tokens/s", {}, {}};
-  std::string line;
-  long line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const std::exception&) {
-      // A run killed mid-write may leave a partial last line; anything else is an error.
-      if (in.peek() == EOF) break;
-      ErrorBuilder("plot") << path << ":" << line_no << ": not a JSON object";
-    }
-    if (!j.contains("step") || !j["step"].is_number()) continue;
-    double step = j["step"].get<double>();
-    auto add = [&](PlotSeries& s, const char* key) {
-      if (j.contains(key) && j[key].is_number()) s.x.push_back(step), s.y.push_back(j[key].get<double>());
-    };
-    add(train, "loss");
-    add(val, "val_loss");
-    add(lr, "lr");
-    add(tps, "tokens_per_s");
-  }
+  auto log = read_metrics_log(path, {"loss", "val_loss", "lr", "tokens_per_s"});
+  auto series = [&](const char* label, const char* field) {
+    return PlotSeries{label, log[field].step, log[field].value};
+  };
+  PlotSeries train = series("train loss", "loss"), val = series("validation loss", "val_loss"),
+             lr = series("learning rate", "lr"), tps = series("tokens/s", "tokens_per_s");
   if (train.x.empty()) ErrorBuilder("plot") << path << ": no training steps found";
   std::vector<PlotPanel> panels{
       {"Loss", "step", "nats/token", opts.get_bool("log-loss"), {train, val}},

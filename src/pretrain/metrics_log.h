@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace llmforge {
 
@@ -22,5 +24,17 @@ class MetricsLog {
  private:
   std::FILE* file_ = nullptr;
 };
+
+// One numeric field of a metrics log against the step.
+struct MetricSeries {
+  std::vector<double> step, value;
+};
+
+// Reads the named numeric fields ("loss", "val_loss", "lr", "tokens_per_s", ...) of
+// every line that has a step; a field a line lacks is skipped for that line. A
+// partial last line (a run killed mid-write) is ignored; any other line that is not
+// JSON is an error naming the file and line. Every requested field is in the result.
+std::map<std::string, MetricSeries> read_metrics_log(const std::string& path,
+                                                     const std::vector<std::string>& fields);
 
 }  // namespace llmforge

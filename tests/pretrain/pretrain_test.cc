@@ -14,6 +14,7 @@
 #include "model/model_io.h"
 #include "pretrain/data_loader.h"
 #include "pretrain/distributed.h"
+#include "pretrain/metrics_log.h"
 #include "pretrain/pretrain.h"
 #include "train/toy_corpus.h"
 
@@ -71,7 +72,9 @@ TEST(DataLoader, DeterministicDisjointAndResumable) {
   EXPECT_EQ(ia, ib);
   EXPECT_NE(ia, ic) << "another seed should give another order";
   for (size_t i = 0; i + 1 < ia.size(); ++i)
-    if ((i + 1) % 16) EXPECT_EQ(ta[i], ia[i + 1]) << "targets are the next tokens";
+    if ((i + 1) % 16) {
+      EXPECT_EQ(ta[i], ia[i + 1]) << "targets are the next tokens";
+    }
 
   // Resuming from a saved position reads the same windows.
   LoaderPosition pos = a.position();
@@ -171,15 +174,36 @@ TEST(Pretrain, NonFiniteStepsAreSkippedThenStopTheRun) {
   for (size_t i = 0; i < good->n_param_floats(); ++i) ASSERT_TRUE(std::isfinite(good->params()[i]));
 }
 
-std::vector<double> metric_losses(const std::string& path) {
-  std::vector<double> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j.contains("loss") && j["loss"].is_number()) out.push_back(j["loss"].get<double>());
+std::vector<double> metric_losses(const std::string& path) { return read_metrics_log(path, {"loss"})["loss"].value; }
+
+TEST(MetricsLog, ReadsWhatWasWrittenAndSkipsAPartialLastLine) {
+  const std::string path = testing::temp_dir("pretrain/metrics_log") + "/metrics.jsonl";
+  fs::create_directories(fs::path(path).parent_path());
+  {
+    MetricsLog log(path, false);
+    log.write({{"step", 1}, {"loss", 2.5}, {"lr", 0.1}});
+    log.write({{"step", 2}, {"loss", 2.0}, {"val_loss", 2.2}});
+    log.write({{"event", "checkpoint"}});  // no step: not a point of any series
   }
-  return out;
+  { std::ofstream(path, std::ios::app) << "{\"step\": 3, \"loss\": 1."; }  // killed mid-write
+  auto log = read_metrics_log(path, {"loss", "val_loss", "tokens_per_s"});
+  EXPECT_EQ(log["loss"].step, (std::vector<double>{1, 2}));
+  EXPECT_EQ(log["loss"].value, (std::vector<double>{2.5, 2.0}));
+  EXPECT_EQ(log["val_loss"].step, (std::vector<double>{2}));
+  EXPECT_TRUE(log["tokens_per_s"].step.empty());
+}
+
+TEST(MetricsLog, ABrokenLineBeforeTheEndIsAnErrorNamingTheLine) {
+  const std::string path = testing::temp_dir("pretrain/metrics_bad") + "/metrics.jsonl";
+  fs::create_directories(fs::path(path).parent_path());
+  { std::ofstream(path) << "{\"step\": 1, \"loss\": 2}\nnot json\n{\"step\": 2, \"loss\": 1}\n"; }
+  try {
+    read_metrics_log(path, {"loss"});
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("metrics.jsonl:2"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read_metrics_log(path + ".missing", {"loss"}), std::exception);
 }
 
 TEST(Pretrain, TwoProcessesEqualOneWithTwiceTheAccumulation) {
