@@ -14,6 +14,7 @@
 #include "core/atomic_file.h"
 #include "core/cli_options.h"
 #include "core/error.h"
+#include "core/markup.h"
 #include "core/timer.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/trainer.h"
@@ -167,18 +168,6 @@ std::vector<Span> spans_of(const Tokenizer& tok, const std::vector<uint32_t>& id
   return spans;
 }
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
-}
-
 int run_show(int argc, char** argv) {
   CliOptions opts("llmforge tokenizer show [TEXT]",
                   "Shows how text (TEXT or stdin) is cut into tokens: each token a coloured span, "
@@ -206,10 +195,10 @@ int run_show(int argc, char** argv) {
   std::string out;
   if (opts.get_bool("html")) {
     static const char* kColors[] = {"#c7e9c0", "#fdd0a2", "#c6dbef", "#fcbba1", "#dadaeb", "#fff3b0"};
-    out = "<!doctype html><meta charset=\"utf-8\"><title>" + html_escape(tok.name()) +
+    out = "<!doctype html><meta charset=\"utf-8\"><title>" + markup_escape(tok.name()) +
           " tokens</title>\n<style>body{font-family:sans-serif}.t{white-space:pre-wrap;"
           "font-family:monospace;line-height:1.8}.t span{border-radius:3px}.s{outline:1px solid #555}"
-          "</style>\n<p>" + html_escape(tok.name()) + ": " + std::to_string(ids.size()) + " tokens, " +
+          "</style>\n<p>" + markup_escape(tok.name()) + ": " + std::to_string(ids.size()) + " tokens, " +
           std::to_string(text.size()) + " bytes</p>\n<div class=\"t\">";
     for (size_t i = 0; i < spans.size(); ++i) {
       std::string title;
@@ -218,7 +207,7 @@ int run_show(int argc, char** argv) {
         title += std::to_string(id);
       }
       out += std::string("<span") + (spans[i].special ? " class=\"s\"" : "") + " style=\"background:" +
-             kColors[i % 6] + "\" title=\"" + title + "\">" + html_escape(spans[i].text) + "</span>";
+             kColors[i % 6] + "\" title=\"" + title + "\">" + markup_escape(spans[i].text) + "</span>";
     }
     out += "</div>\n<p style=\"font-family:monospace\">" + ids_line + "</p>\n";
   } else {

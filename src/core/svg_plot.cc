@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/markup.h"
+
 namespace llmforge {
 namespace {
 
@@ -34,17 +36,6 @@ std::string fmt(double v) {
   return buf;
 }
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string render_svg(const std::vector<PlotPanel>& panels, int width, int panel_height) {
@@ -68,7 +59,7 @@ std::string render_svg(const std::vector<PlotPanel>& panels, int width, int pane
         ymin = std::min(ymin, ty(s.y[i])), ymax = std::max(ymax, ty(s.y[i]));
       }
     svg << "<text x=\"" << width / 2 << "\" y=\"" << y0 + 18
-        << "\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">" << escape(panel.title)
+        << "\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">" << markup_escape(panel.title)
         << "</text>\n";
     if (!std::isfinite(xmin)) {
       svg << "<text x=\"" << width / 2 << "\" y=\"" << y0 + panel_height / 2
@@ -97,9 +88,9 @@ std::string render_svg(const std::vector<PlotPanel>& panels, int width, int pane
           << "\" text-anchor=\"end\">" << fmt(v) << "</text>\n";
     }
     svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << y0 + panel_height - 8
-        << "\" text-anchor=\"middle\">" << escape(panel.x_label) << "</text>\n";
+        << "\" text-anchor=\"middle\">" << markup_escape(panel.x_label) << "</text>\n";
     svg << "<text transform=\"translate(14," << y0 + top + ph / 2
-        << ") rotate(-90)\" text-anchor=\"middle\">" << escape(panel.y_label) << "</text>\n";
+        << ") rotate(-90)\" text-anchor=\"middle\">" << markup_escape(panel.y_label) << "</text>\n";
     for (size_t s = 0; s < panel.series.size(); ++s) {
       const auto& series = panel.series[s];
       const char* color = kColors[s % 6];
@@ -112,7 +103,7 @@ std::string render_svg(const std::vector<PlotPanel>& panels, int width, int pane
       double lx = left + pw - 150, ly = y0 + top + 16 + 16 * double(s);
       svg << "<line x1=\"" << lx << "\" y1=\"" << ly - 4 << "\" x2=\"" << lx + 20 << "\" y2=\""
           << ly - 4 << "\" stroke=\"" << color << "\" stroke-width=\"2\"/><text x=\"" << lx + 26
-          << "\" y=\"" << ly << "\">" << escape(series.label) << "</text>\n";
+          << "\" y=\"" << ly << "\">" << markup_escape(series.label) << "</text>\n";
     }
   }
   svg << "</svg>\n";
@@ -138,11 +129,11 @@ std::string render_bar_svg(const BarChart& chart, int width) {
       << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
          "fill=\"white\"/>\n";
   svg << "<text x=\"" << width / 2 << "\" y=\"20\" text-anchor=\"middle\" font-size=\"14\">"
-      << escape(chart.title) << "</text>\n";
+      << markup_escape(chart.title) << "</text>\n";
   for (size_t c = 0; c < chart.categories.size(); ++c) {
     const double gy = top + group_h * double(c);
     svg << "<text x=\"" << left - 8 << "\" y=\"" << gy + bar_h * double(n_series) / 2 + 4
-        << "\" text-anchor=\"end\">" << escape(chart.categories[c]) << "</text>\n";
+        << "\" text-anchor=\"end\">" << markup_escape(chart.categories[c]) << "</text>\n";
     for (size_t s = 0; s < chart.series.size(); ++s) {
       double v = c < chart.series[s].y.size() ? chart.series[s].y[c] : NAN;
       if (!std::isfinite(v)) continue;
@@ -159,13 +150,13 @@ std::string render_bar_svg(const BarChart& chart, int width) {
   svg << "<line x1=\"" << left << "\" y1=\"" << top - 4 << "\" x2=\"" << left << "\" y2=\"" << axis_y
       << "\" stroke=\"black\"/>\n";
   svg << "<text x=\"" << left + pw / 2 << "\" y=\"" << axis_y + 16 << "\" text-anchor=\"middle\">"
-      << escape(chart.value_label) << "</text>\n";
+      << markup_escape(chart.value_label) << "</text>\n";
   if (chart.series.size() > 1) {
     double x = left;
     for (size_t s = 0; s < chart.series.size(); ++s) {
       svg << "<rect x=\"" << x << "\" y=\"" << axis_y + 26 << "\" width=\"12\" height=\"12\" fill=\""
           << kColors[s % std::size(kColors)] << "\"/><text x=\"" << x + 16 << "\" y=\"" << axis_y + 36 << "\">"
-          << escape(chart.series[s].label) << "</text>\n";
+          << markup_escape(chart.series[s].label) << "</text>\n";
       x += 30 + 7.0 * double(chart.series[s].label.size());
     }
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "core/markup.h"
 #include "world/people_internal.h"
 
 namespace llmforge::world {
@@ -21,20 +22,9 @@ std::string capitalized(std::string s) {
   return s;
 }
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else out.push_back(c);
-  }
-  return out;
-}
-
 std::string paragraphs_html(const std::vector<std::string>& paragraphs) {
   std::string out;
-  for (const auto& p : paragraphs) out += "<p>" + html_escape(p) + "</p>\n";
+  for (const auto& p : paragraphs) out += "<p>" + markup_escape(p) + "</p>\n";
   return out;
 }
 
