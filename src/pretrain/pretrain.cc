@@ -64,10 +64,11 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
   const std::string ckpt_root = cfg.out_dir + "/checkpoints";
   if (root) fs::create_directories(ckpt_root);
   dist.barrier();
-  std::string resume_from = cfg.resume ? read_checkpoint_pointer(ckpt_root + "/latest") : "";
+  RunCheckpoints checkpoints(ckpt_root, cfg.keep_checkpoints);
+  const std::string resume_from = cfg.resume ? checkpoints.latest_dir() : "";
   std::unique_ptr<Model> model;
   if (!resume_from.empty()) {
-    model = load_model(ckpt_root + "/" + resume_from, cfg.precision);
+    model = load_model(resume_from, cfg.precision);
     if (model->config().vocab_size != mc.vocab_size) {
       ErrorBuilder("pretrain") << "checkpoint " << resume_from << " has vocabulary "
                                << model->config().vocab_size << ", the shards " << mc.vocab_size;
@@ -81,13 +82,10 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
   mc = model->config();
   AdamW opt(*model, cfg.adamw);
   long start_step = 0;
-  double best_val = INFINITY;
-  std::string best_dir = read_checkpoint_pointer(ckpt_root + "/best");
   if (!resume_from.empty()) {
-    CheckpointMeta meta = load_training_state(ckpt_root + "/" + resume_from, *model, opt);
+    CheckpointMeta meta = checkpoints.resume(resume_from, *model, opt);
     start_step = std::stol(meta.at("llmforge.step"));
     loader.set_position({std::stoull(meta.at("loader.epoch")), std::stoull(meta.at("loader.cursor"))});
-    if (meta.count("best_val_loss")) best_val = std::stod(meta.at("best_val_loss"));
     if (root) {
       LLMF_LOG(Info) << "resumed from " << resume_from << " at step " << start_step;
     }
@@ -158,22 +156,13 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
                                << " (non-deterministic all-reduce?)";
     }
     if (!root) return;
-    const std::string name = checkpoint_step_name(step);
-    const std::string dir = ckpt_root + "/" + name;
     LoaderPosition pos = loader.position();
     CheckpointMeta meta{{"loader.epoch", std::to_string(pos.epoch)},
                         {"loader.cursor", std::to_string(pos.cursor)},
-                        {"best_val_loss", std::to_string(best_val)},
                         {"world", std::to_string(dist.world())}};
-    save_checkpoint(dir, *model, opt, meta);
-    if (tokenizer) tokenizer->save_tokenizer_json(dir + "/tokenizer.json");
-    write_file_atomic(ckpt_root + "/latest", name + "\n");
-    if (val_loss < best_val || best_dir.empty()) {
-      if (val_loss < best_val) best_val = val_loss;
-      best_dir = name;
-      write_file_atomic(ckpt_root + "/best", name + "\n");
-    }
-    prune_checkpoints(ckpt_root, cfg.keep_checkpoints, best_dir);
+    checkpoints.save(step, *model, opt, meta, val_loss, [&](const std::string& dir) {
+      if (tokenizer) tokenizer->save_tokenizer_json(dir + "/tokenizer.json");
+    });
   };
 
   Progress progress("pretrain", cfg.steps - start_step, "steps", cfg.log_interval_s);
@@ -210,9 +199,9 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
       if (bad_in_a_row >= cfg.max_bad_steps) {
         summary.stopped_non_finite = true;
         if (root) {
-          std::string last = read_checkpoint_pointer(ckpt_root + "/latest");
+          const std::string last = checkpoints.latest_dir();
           LLMF_LOG(Error) << "stopping: " << bad_in_a_row << " non-finite steps in a row; last good "
-                          << "checkpoint: " << (last.empty() ? "none" : ckpt_root + "/" + last);
+                          << "checkpoint: " << (last.empty() ? "none" : last);
         }
         break;
       }
@@ -249,7 +238,7 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
     }
   }
   summary.steps_done = step;
-  summary.best_val_loss = std::isfinite(best_val) ? best_val : -1;
+  summary.best_val_loss = std::isfinite(checkpoints.best_val_loss()) ? checkpoints.best_val_loss() : -1;
   summary.tokens_per_s = progress.elapsed() > 0 ? tokens_seen / progress.elapsed() : 0;
   if (root) {
     char extra[200];

@@ -137,22 +137,19 @@ SftSummary run_sft(const SftConfig& cfg) {
   // Model and optimizer, from the base model or resumed.
   const std::string ckpt_root = cfg.out_dir + "/checkpoints";
   fs::create_directories(ckpt_root);
-  const std::string resume_from = cfg.resume ? read_checkpoint_pointer(ckpt_root + "/latest") : "";
-  std::unique_ptr<Model> model =
-      load_model(resume_from.empty() ? cfg.model_dir : ckpt_root + "/" + resume_from, cfg.precision);
+  RunCheckpoints checkpoints(ckpt_root, cfg.keep_checkpoints);
+  const std::string resume_from = cfg.resume ? checkpoints.latest_dir() : "";
+  std::unique_ptr<Model> model = load_model(resume_from.empty() ? cfg.model_dir : resume_from, cfg.precision);
   if (model->config().vocab_size != base_config.vocab_size) {
     ErrorBuilder("sft") << "checkpoint " << resume_from << " does not match the base model "
                         << cfg.model_dir;
   }
   AdamW opt(*model, cfg.adamw);
   long start_step = 0;
-  double best_val = INFINITY;
-  std::string best_dir = read_checkpoint_pointer(ckpt_root + "/best");
   if (!resume_from.empty()) {
-    CheckpointMeta meta = load_training_state(ckpt_root + "/" + resume_from, *model, opt);
+    CheckpointMeta meta = checkpoints.resume(resume_from, *model, opt);
     start_step = std::stol(meta.at("sft.step"));
     batcher.set_position({std::stoull(meta.at("sft.epoch")), std::stoull(meta.at("sft.cursor"))});
-    if (meta.count("best_val_loss")) best_val = std::stod(meta.at("best_val_loss"));
     LLMF_LOG(Info) << "resumed from " << resume_from << " at step " << start_step;
   } else if (cfg.resume) {
     LLMF_LOG(Info) << "no checkpoint to resume in " << ckpt_root << "; starting from "
@@ -188,23 +185,13 @@ SftSummary run_sft(const SftConfig& cfg) {
 
   MetricsLog metrics(cfg.out_dir + "/metrics.jsonl", start_step > 0);
   auto save = [&](long step, double val_loss) {
-    const std::string name = checkpoint_step_name(step);
-    const std::string dir = ckpt_root + "/" + name;
     SftDataPosition pos = batcher.position();
     CheckpointMeta meta{{"sft.step", std::to_string(step)},
                         {"sft.epoch", std::to_string(pos.epoch)},
                         {"sft.cursor", std::to_string(pos.cursor)},
-                        {"sft.seed", std::to_string(cfg.seed)},
-                        {"best_val_loss", std::to_string(best_val)}};
-    save_checkpoint(dir, *model, opt, meta);
-    tok.save_tokenizer_json(dir + "/tokenizer.json");
-    write_file_atomic(ckpt_root + "/latest", name + "\n");
-    if (val_loss < best_val || best_dir.empty()) {
-      if (val_loss < best_val) best_val = val_loss;
-      best_dir = name;
-      write_file_atomic(ckpt_root + "/best", name + "\n");
-    }
-    prune_checkpoints(ckpt_root, cfg.keep_checkpoints, best_dir);
+                        {"sft.seed", std::to_string(cfg.seed)}};
+    checkpoints.save(step, *model, opt, meta, val_loss,
+                     [&](const std::string& dir) { tok.save_tokenizer_json(dir + "/tokenizer.json"); });
   };
 
   Progress progress("sft", total_steps - start_step, "steps", cfg.log_interval_s);
@@ -245,9 +232,9 @@ SftSummary run_sft(const SftConfig& cfg) {
       metrics.write({{"step", step + 1}, {"skipped", true}, {"loss", nullptr}});
       if (bad_in_a_row >= cfg.max_bad_steps) {
         summary.stopped_non_finite = true;
-        std::string last = read_checkpoint_pointer(ckpt_root + "/latest");
+        const std::string last = checkpoints.latest_dir();
         LLMF_LOG(Error) << "stopping: " << bad_in_a_row << " non-finite steps in a row; last good "
-                        << "checkpoint: " << (last.empty() ? "none" : ckpt_root + "/" + last);
+                        << "checkpoint: " << (last.empty() ? "none" : last);
         ++step;
         break;
       }
@@ -287,7 +274,7 @@ SftSummary run_sft(const SftConfig& cfg) {
     progress.update(step + 1 - start_step, extra);
   }
   summary.steps_done = step;
-  summary.best_val_loss = std::isfinite(best_val) ? best_val : -1;
+  summary.best_val_loss = std::isfinite(checkpoints.best_val_loss()) ? checkpoints.best_val_loss() : -1;
   summary.tokens_per_s = train_seconds > 0 ? double(tokens_seen) / train_seconds : 0;
   char extra[160];
   int n = std::snprintf(extra, sizeof extra, "loss %.4f", summary.train_loss);

@@ -102,4 +102,35 @@ void prune_checkpoints(const std::string& root, int keep, const std::string& kee
   }
 }
 
+RunCheckpoints::RunCheckpoints(std::string root, int keep)
+    : root_(std::move(root)), keep_(keep), best_(read_checkpoint_pointer(root_ + "/best")) {}
+
+std::string RunCheckpoints::latest_dir() const {
+  const std::string name = read_checkpoint_pointer(root_ + "/latest");
+  return name.empty() ? "" : root_ + "/" + name;
+}
+
+CheckpointMeta RunCheckpoints::resume(const std::string& dir, const Model& model, AdamW& optimizer) {
+  CheckpointMeta meta = load_training_state(dir, model, optimizer);
+  auto it = meta.find("best_val_loss");
+  if (it != meta.end()) best_val_ = std::stod(it->second);
+  return meta;
+}
+
+void RunCheckpoints::save(long step, const Model& model, const AdamW& optimizer, CheckpointMeta meta,
+                          double val_loss, const std::function<void(const std::string&)>& add_files) {
+  const std::string name = checkpoint_step_name(step), dir = root_ + "/" + name;
+  const bool is_best = val_loss < best_val_ || best_.empty();
+  if (val_loss < best_val_) best_val_ = val_loss;
+  meta["best_val_loss"] = std::to_string(best_val_);
+  save_checkpoint(dir, model, optimizer, meta);
+  if (add_files) add_files(dir);
+  write_file_atomic(root_ + "/latest", name + "\n");
+  if (is_best) {
+    best_ = name;
+    write_file_atomic(root_ + "/best", name + "\n");
+  }
+  prune_checkpoints(root_, keep_, best_);
+}
+
 }  // namespace llmforge

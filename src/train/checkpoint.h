@@ -8,6 +8,8 @@
 // step they belong to; loading refuses a mix of two steps.
 #pragma once
 
+#include <cmath>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -32,5 +34,33 @@ std::string checkpoint_step_name(long step);
 std::string read_checkpoint_pointer(const std::string& path);
 // Removes all but the `keep` most recent step_* directories of `root`, never `keep_also`.
 void prune_checkpoints(const std::string& root, int keep, const std::string& keep_also);
+
+// The checkpoints of one training run (pretraining or SFT) under `root`: step
+// directories, the `latest` and `best` pointers, and the best validation loss, which
+// every checkpoint records so that a resumed run keeps judging "best" the same way.
+class RunCheckpoints {
+ public:
+  RunCheckpoints(std::string root, int keep);
+
+  // The directory `latest` points at, "" when the run has no checkpoint yet.
+  std::string latest_dir() const;
+  // Loads the optimizer state of `dir` (the model was loaded from it), restores the
+  // best validation loss and returns the checkpoint's metadata.
+  CheckpointMeta resume(const std::string& dir, const Model& model, AdamW& optimizer);
+
+  // Writes step `step` with `meta`, then calls `add_files(dir)` (a tokenizer, say);
+  // points `latest` at it, and `best` when `val_loss` is the lowest so far (or no
+  // checkpoint is best yet); keeps the `keep` newest step directories and the best.
+  void save(long step, const Model& model, const AdamW& optimizer, CheckpointMeta meta, double val_loss,
+            const std::function<void(const std::string& dir)>& add_files = nullptr);
+
+  double best_val_loss() const { return best_val_; }  // infinity before the first validation
+
+ private:
+  std::string root_;
+  int keep_;
+  std::string best_;
+  double best_val_ = INFINITY;
+};
 
 }  // namespace llmforge
