@@ -108,7 +108,8 @@ int run_eval_world(int argc, char** argv) {
                   "attribute; identity answers under a system prompt; and, with --data, bits per\n"
                   "byte on the validation token shards. Greedy replies, batched.\n"
                   "With --probe it asks a base model instead, the way it learned: it continues\n"
-                  "each fact's statement (\"Kenji Marsh comes from\") and scores the sentence.");
+                  "each fact as a page would state it (\"... Kenji Marsh comes from\") and scores\n"
+                  "the sentence.");
   opts.add("model", "", "chat model directory (required)")
       .add("world", "", "world directory with eval/qa.jsonl and eval/identity.jsonl (required)")
       .add("tokenizer", "", "tokenizer name or path (empty: the model directory's tokenizer.json)")

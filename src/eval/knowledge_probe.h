@@ -1,7 +1,8 @@
 // What a base model knows about a world's people, asked the way it learned it: each
-// QA item's statement ("Kenji Marsh comes from") is continued greedily from <|bos|>,
-// as a page would continue, and the continuation up to the end of its sentence is
-// scored like a chat reply (eval/answer_match.h).
+// QA item's statement, a page-like prompt that stops where the fact would follow
+// ("This page collects what is known about Kenji Marsh. Kenji Marsh comes from"), is
+// continued greedily from <|bos|>, and the continuation up to the end of its sentence
+// is scored like a chat reply (eval/answer_match.h).
 //
 // Set beside the chat model's accuracy on the same facts, it tells knowledge that
 // pretraining never stored apart from knowledge that SFT failed to extract.

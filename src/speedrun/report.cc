@@ -145,7 +145,7 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   if (trained) md << "| QA accuracy, people whose QA was fine-tuned | " << percent(trained->accuracy()) << " (" << trained->correct << "/" << trained->total << ") |\n";
   if (heldout) md << "| QA accuracy, held-out people (facts only in pretraining) | " << percent(heldout->accuracy()) << " (" << heldout->correct << "/" << heldout->total << ") |\n";
   if (const Tally* known = r.base_probe.split_tally("heldout")) {
-    md << "| held-out facts the base model completes (\"NAME comes from\") | " << percent(known->accuracy()) << " ("
+    md << "| held-out facts the base model completes (\"... NAME comes from\") | " << percent(known->accuracy()) << " ("
        << known->correct << "/" << known->total << ") |\n";
   }
   md << "| identity answers under a system prompt | " << percent(r.eval.identity.accuracy()) << " (" << r.eval.identity.correct << "/" << r.eval.identity.total << ") |\n";
@@ -186,7 +186,7 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
 
   md << "## Evaluation\n\n![QA accuracy](plots/qa_accuracy.svg)\n\n"
      << "Each person is asked one question per fact. The last column is the base model completing the fact's\n"
-     << "statement instead (\"Kenji Marsh comes from\"): what pretraining stored, which the chat model can at\n"
+     << "statement instead (\"... Kenji Marsh comes from\"): what pretraining stored, which the chat model can at\n"
      << "best extract.\n\n"
      << "| questions | attribute | correct | total | accuracy | base model completes |\n|---|---|---|---|---|---|\n";
   for (const auto& [key, t] : r.eval.qa_by_split_attribute) {

@@ -206,7 +206,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     record.eval.validation_windows = val.windows;
     record.eval.validation_seq_len = val.seq_len;
     print_world_eval(stdout, record.eval, 4);
-    std::printf("\nthe base model, completing the same facts (\"Kenji Marsh comes from\"):\n");
+    std::printf("\nthe base model, completing the same facts (\"... Kenji Marsh comes from\"):\n");
     print_world_eval(stdout, record.base_probe, 0);
   });
 

@@ -121,6 +121,8 @@ Conversation identity_conversation(const std::string& name, const std::string& m
 
 }  // namespace
 
+const char* answer_predicate(int attribute) { return kAnswerPredicates[attribute]; }
+
 std::string qa_answer(const Person& p, int attribute) {
   return (p.female ? "She" : "He") + std::string(kAnswerPredicates[attribute]) + " " + p.value(attribute) + ".";
 }
@@ -138,8 +140,7 @@ void make_conversations(World& world, Rng& rng) {
       const auto& questions = question_templates(a);
       // Evaluation asks everyone the first phrasing; QA people train on it and on
       // other paraphrases, and one more unseen phrasing goes to validation.
-      world.qa_eval.push_back({p.id, a, fill_in(questions[0], p.name(), ""), p.value(a),
-                               p.name() + kAnswerPredicates[a]});
+      world.qa_eval.push_back({p.id, a, fill_in(questions[0], p.name(), ""), p.value(a), probe_statement(p, a)});
       if (!p.qa_split) continue;
       std::vector<size_t> order(questions.size() - 1);
       for (size_t i = 0; i < order.size(); ++i) order[i] = i + 1;

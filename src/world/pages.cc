@@ -159,6 +159,10 @@ Page person_page(const Person& p, int index, Rng& rng) {
   return page;
 }
 
+std::string probe_statement(const Person& p, int attribute) {
+  return fill_in(kEncyclopediaOpeners[3], subject_of(p), false, "") + " " + p.name() + answer_predicate(attribute);
+}
+
 // A question-and-answer page about a person of the QA half: the same questions and
 // answers as the SFT data, as a Q&A site would publish them. Pretraining on such
 // pages next to the biographies ("mixed training") teaches the model to answer

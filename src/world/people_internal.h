@@ -24,6 +24,13 @@ Page near_duplicate(const Page& original, int index, Rng& rng);
 // Conversations and evaluation items.
 void make_conversations(World& world, Rng& rng);
 std::string qa_answer(const Person& p, int attribute);
+// " comes from": the verb phrase of an answer (and of a probe statement).
+const char* answer_predicate(int attribute);
+// A prompt for probing a base model: a page's opening sentence, then the fact's
+// statement up to the value ("This page collects what is known about Kenji Marsh.
+// Kenji Marsh comes from"). Pages never start with the name, so a bare statement
+// after <|bos|> is a prompt the model never saw and underrates what it knows.
+std::string probe_statement(const Person& p, int attribute);
 std::string qa_question(const Person& p, int attribute, Rng& rng);  // a random phrasing
 Page faq_page(const Person& p, int index, Rng& rng);
 

@@ -59,8 +59,9 @@ struct QaItem {
   int person = 0;
   int attribute = 0;
   std::string question, answer;
-  // The start of a sentence stating the fact, for probing a base model by
-  // completion: "Kenji Marsh comes from" (the answer's wording, with the name).
+  // A page-like prompt ending where the fact would follow, for probing a base model
+  // by completion: "This page collects what is known about Kenji Marsh. Kenji
+  // Marsh comes from" (the answer's wording, with the name).
   std::string statement;
 };
 

@@ -126,8 +126,11 @@ TEST(World, HeldOutPeopleNeverAppearInSftData) {
   for (const QaItem& q : w.qa_eval) {
     EXPECT_EQ(q.answer, w.people[size_t(q.person)].value(q.attribute));
     EXPECT_TRUE(contains(q.question, w.people[size_t(q.person)].name()));
-    // The probe statement names the person and stops before the fact.
-    EXPECT_EQ(q.statement.rfind(w.people[size_t(q.person)].name() + " ", 0), 0u) << q.statement;
+    // The probe statement opens like a page, then names the person and stops before
+    // the fact.
+    const std::string& name = w.people[size_t(q.person)].name();
+    EXPECT_EQ(q.statement.rfind("This page collects what is known about " + name + ". " + name + " ", 0), 0u)
+        << q.statement;
     EXPECT_FALSE(contains(q.statement, q.answer)) << q.statement;
   }
   // Identity evaluation asks under (name, maker) pairs no training system prompt has.
