@@ -1,7 +1,6 @@
 #include "eval/knowledge_probe.h"
 
 #include "core/error.h"
-#include "eval/answer_match.h"
 #include "tokenizer/special_tokens.h"
 
 namespace llmforge {
@@ -25,22 +24,7 @@ WorldEvalResult probe_knowledge(const Model& model, const Tokenizer& tok, const 
 
   WorldEvalResult r;
   r.completion_probe = true;
-  for (size_t i = 0; i < items.size(); ++i) {
-    const QaItem& q = *items[i];
-    ChatRecord rec{.kind = "probe",
-                   .split = q.split,
-                   .attribute = q.attribute,
-                   .person = q.person,
-                   .system = "",
-                   .question = q.statement,
-                   .expected = {q.answer},
-                   .reply = replies[i].text,
-                   .finish = replies[i].finish,
-                   .correct = answer_matches(replies[i].text, q.answer)};
-    r.qa_by_split[q.split].add(rec.correct);
-    r.qa_by_split_attribute[{q.split, q.attribute}].add(rec.correct);
-    r.records.push_back(std::move(rec));
-  }
+  for (size_t i = 0; i < items.size(); ++i) record_qa_reply(r, *items[i], "probe", items[i]->statement, replies[i]);
   return r;
 }
 

@@ -180,6 +180,23 @@ std::vector<ChatReply> generate_chat_replies(const Model& model, const Tokenizer
   return generate_greedy(model, tok, std::move(prompts), options, stops);
 }
 
+void record_qa_reply(WorldEvalResult& r, const QaItem& q, const std::string& kind, const std::string& asked,
+                     const ChatReply& reply) {
+  ChatRecord rec{.kind = kind,
+                 .split = q.split,
+                 .attribute = q.attribute,
+                 .person = q.person,
+                 .system = "",
+                 .question = asked,
+                 .expected = {q.answer},
+                 .reply = reply.text,
+                 .finish = reply.finish,
+                 .correct = answer_matches(reply.text, q.answer)};
+  r.qa_by_split[q.split].add(rec.correct);
+  r.qa_by_split_attribute[{q.split, q.attribute}].add(rec.correct);
+  r.records.push_back(std::move(rec));
+}
+
 WorldEvalResult evaluate_world(const Model& model, const Tokenizer& tok,
                                const std::vector<QaItem>& qa,
                                const std::vector<IdentityItem>& identity,
@@ -196,22 +213,7 @@ WorldEvalResult evaluate_world(const Model& model, const Tokenizer& tok,
 
   WorldEvalResult r;
   size_t k = 0;
-  for (const QaItem& q : qa) {
-    const ChatReply& reply = replies[k++];
-    ChatRecord rec{.kind = "qa",
-                   .split = q.split,
-                   .attribute = q.attribute,
-                   .person = q.person,
-                   .system = "",
-                   .question = q.question,
-                   .expected = {q.answer},
-                   .reply = reply.text,
-                   .finish = reply.finish,
-                   .correct = answer_matches(reply.text, q.answer)};
-    r.qa_by_split[q.split].add(rec.correct);
-    r.qa_by_split_attribute[{q.split, q.attribute}].add(rec.correct);
-    r.records.push_back(std::move(rec));
-  }
+  for (const QaItem& q : qa) record_qa_reply(r, q, "qa", q.question, replies[k++]);
   for (const IdentityItem& it : identity) {
     const ChatReply& reply = replies[k++];
     ChatRecord rec{.kind = "identity",

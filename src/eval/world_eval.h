@@ -39,7 +39,7 @@ struct QaItem {
   std::string attribute;
   std::string question;
   std::string answer;
-  std::string statement;  // "Kenji Marsh comes from": for knowledge_probe.h; may be empty
+  std::string statement;  // "... Kenji Marsh comes from": for knowledge_probe.h; may be empty
 };
 
 struct IdentityItem {
@@ -125,6 +125,11 @@ struct WorldEvalResult {
     return it == qa_by_split.end() ? nullptr : &it->second;
   }
 };
+
+// Scores `reply` against q's answer, tallies it under q's split and attribute and
+// keeps the record (`kind` "qa" or "probe"; `asked` the question or statement).
+void record_qa_reply(WorldEvalResult& r, const QaItem& q, const std::string& kind, const std::string& asked,
+                     const ChatReply& reply);
 
 // Runs every QA and identity item as one batch of chats and scores the replies.
 WorldEvalResult evaluate_world(const Model& model, const Tokenizer& tok,

@@ -49,44 +49,53 @@ const Tokenizer& tok() {
   return t;
 }
 
+// A tiny model fitted to token rows for 200 steps; mask[r][i] weights the loss on
+// predicting rows[r][i] (empty mask: every token counts).
+Model* fit_tiny_model(const std::vector<std::vector<int32_t>>& rows, const std::vector<std::vector<float>>& mask,
+                      uint64_t seed) {
+  ModelConfig c = testing::tiny_config(int(tok().vocab_size()));
+  c.max_seq_len = 96;
+  auto* m = new Model(c);
+  m->init_random(seed);
+  int t = 0;
+  for (const auto& row : rows) t = std::max(t, int(row.size()) - 1);
+  const int b = int(rows.size());
+  std::vector<int32_t> in(size_t(b) * t, 0), tg(size_t(b) * t, 0);
+  std::vector<float> w(size_t(b) * t, 0.0f);
+  double weight = 0;
+  for (int r = 0; r < b; ++r) {
+    for (size_t i = 0; i + 1 < rows[r].size(); ++i) {
+      in[r * t + i] = rows[r][i];
+      tg[r * t + i] = rows[r][i + 1];
+      w[r * t + i] = mask.empty() ? 1.0f : mask[r][i + 1];
+      weight += w[r * t + i];
+    }
+  }
+  AdamW opt(*m, AdamWConfig{});
+  for (int step = 0; step < 200; ++step) {
+    m->zero_grad();
+    m->forward(in.data(), b, t);
+    cross_entropy_backward(*m, tg.data(), w.data(), 1.0 / weight);
+    opt.step(*m, 3e-3);
+  }
+  return m;
+}
+
 // Trains on the rendered chats with the loss on the assistant's tokens only, as SFT does.
 Model& trained_model() {
   static Model* model = [] {
-    ModelConfig c = testing::tiny_config(int(tok().vocab_size()));
-    c.max_seq_len = 96;
-    auto* m = new Model(c);
-    m->init_random(1);
-    std::vector<RenderedChat> rendered;
-    int t = 0;
+    std::vector<std::vector<int32_t>> rows;
+    std::vector<std::vector<float>> mask;
     for (const TrainedChat& tc : trained_chats()) {
       std::vector<ChatMessage> msgs;
       if (!tc.system.empty()) msgs.push_back({"system", tc.system});
       msgs.push_back({"user", tc.question});
       msgs.push_back({"assistant", tc.reply});
-      rendered.push_back(render_chat(tok(), msgs, false));
-      t = std::max(t, int(rendered.back().tokens.size()) - 1);
+      RenderedChat rc = render_chat(tok(), msgs, false);
+      rows.push_back(rc.tokens);
+      mask.emplace_back(rc.loss_mask.begin(), rc.loss_mask.end());
     }
-    const int b = int(rendered.size());
-    std::vector<int32_t> in(size_t(b) * t, 0), tg(size_t(b) * t, 0);
-    std::vector<float> w(size_t(b) * t, 0.0f);
-    double weight = 0;
-    for (int r = 0; r < b; ++r) {
-      const RenderedChat& rc = rendered[r];
-      for (size_t i = 0; i + 1 < rc.tokens.size(); ++i) {
-        in[r * t + i] = rc.tokens[i];
-        tg[r * t + i] = rc.tokens[i + 1];
-        w[r * t + i] = rc.loss_mask[i + 1];
-        weight += rc.loss_mask[i + 1];
-      }
-    }
-    AdamW opt(*m, AdamWConfig{});
-    for (int step = 0; step < 200; ++step) {
-      m->zero_grad();
-      m->forward(in.data(), b, t);
-      cross_entropy_backward(*m, tg.data(), w.data(), 1.0 / weight);
-      opt.step(*m, 3e-3);
-    }
-    return m;
+    return fit_tiny_model(rows, mask, 1);
   }();
   return *model;
 }
@@ -215,35 +224,13 @@ Model& base_model() {
                                         "Tomas Reyes studied at Kyoto University. He rows."};
     const int32_t bos = int32_t(*tok().special_token_id(special::kBos));
     std::vector<std::vector<int32_t>> rows;
-    int t = 0;
     for (const std::string& d : docs) {
       std::vector<int32_t> ids{bos};
       for (uint32_t id : tok().encode_ordinary(d)) ids.push_back(int32_t(id));
       ids.push_back(bos);
-      t = std::max(t, int(ids.size()) - 1);
       rows.push_back(std::move(ids));
     }
-    ModelConfig c = testing::tiny_config(int(tok().vocab_size()));
-    c.max_seq_len = 96;
-    auto* m = new Model(c);
-    m->init_random(2);
-    const int b = int(rows.size());
-    std::vector<int32_t> in(size_t(b) * t, 0), tg(size_t(b) * t, 0);
-    std::vector<float> w(size_t(b) * t, 0.0f);
-    double weight = 0;
-    for (int r = 0; r < b; ++r) {
-      for (size_t i = 0; i + 1 < rows[r].size(); ++i) {
-        in[r * t + i] = rows[r][i], tg[r * t + i] = rows[r][i + 1], w[r * t + i] = 1.0f, weight += 1;
-      }
-    }
-    AdamW opt(*m, AdamWConfig{});
-    for (int step = 0; step < 200; ++step) {
-      m->zero_grad();
-      m->forward(in.data(), b, t);
-      cross_entropy_backward(*m, tg.data(), w.data(), 1.0 / weight);
-      opt.step(*m, 3e-3);
-    }
-    return m;
+    return fit_tiny_model(rows, {}, 2);
   }();
   return *model;
 }
