@@ -14,7 +14,7 @@ int run_speedrun_command(int argc, char** argv) {
                   "Runs the whole pipeline on a generated world: crawl -> data pipeline ->\n"
                   "tokenizer -> pretraining -> SFT -> evaluation -> report.md, then prints the\n"
                   "command to chat with the result. Presets: tiny (minutes, a smoke test) and\n"
-                  "default (about 25 minutes on 2 cores).");
+                  "default (about 21 minutes on 2 cores).");
   opts.add("preset", "default", "tiny or default")
       .add("out", "runs/speedrun", "output folder (cleared first unless --resume)")
       .add("seed", "1", "world, initialisation and data-order seed")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quick start, first command: install what is missing, build, and run the main job:
-# the speedrun, from a generated web crawl to a chat model (about 25 minutes on two
+# the speedrun, from a generated web crawl to a chat model (about 21 minutes on two
 # cores). Arguments go to `llmforge speedrun` (see `llmforge speedrun --help`),
 # e.g. `./scripts/run.sh --preset tiny` for a two-minute run.
 set -euo pipefail

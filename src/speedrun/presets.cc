@@ -36,7 +36,7 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     // epochs, because three left "Where was X born?" confused with "When was X
     // born?" and identity answers need the extra steps (bench/RESULTS.md, "Speedrun").
     p.sft_epochs = 8, p.sft_micro_batch = 16, p.sft_lr = 5e-4, p.sft_eval_every = 20;
-    p.expected_time = "about 22 minutes";
+    p.expected_time = "about 21 minutes";
   } else {
     ErrorBuilder("speedrun") << "unknown preset '" << name << "' (tiny or default)";
   }

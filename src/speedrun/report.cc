@@ -186,8 +186,8 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
 
   md << "## Evaluation\n\n![QA accuracy](plots/qa_accuracy.svg)\n\n"
      << "Each person is asked one question per fact. The last column is the base model completing the fact's\n"
-     << "statement instead (\"... Kenji Marsh comes from\"): what pretraining stored, which the chat model can at\n"
-     << "best extract.\n\n"
+     << "statement instead (\"... Kenji Marsh comes from\"): what pretraining stored, as far as one phrasing\n"
+     << "shows it, and so roughly the most the chat model can extract.\n\n"
      << "| questions | attribute | correct | total | accuracy | base model completes |\n|---|---|---|---|---|---|\n";
   for (const auto& [key, t] : r.eval.qa_by_split_attribute) {
     auto known = r.base_probe.qa_by_split_attribute.find(key);
