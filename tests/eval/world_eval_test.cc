@@ -216,6 +216,18 @@ TEST(WorldEval, TrainedChatModelAnswersItsFactsDeterministically) {
   EXPECT_EQ(cut.qa_by_split["qa"].correct, 0);
 }
 
+// What print_world_eval writes, as a string.
+std::string printed_table(const WorldEvalResult& r, int samples) {
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  print_world_eval(f, r, samples);
+  std::fclose(f);
+  std::string table(buf, len);
+  std::free(buf);
+  return table;
+}
+
 // A base model trained on plain documents that state facts, as pages do.
 Model& base_model() {
   static Model* model = [] {
@@ -253,13 +265,7 @@ TEST(KnowledgeProbe, CompletesEachStatementToTheEndOfItsSentence) {
   EXPECT_EQ(r.qa_by_split["heldout"].correct, 0) << "it completes Lisbon, not Porto";
   EXPECT_EQ(r.identity.total, 0);
 
-  char* buf = nullptr;
-  size_t len = 0;
-  std::FILE* f = open_memstream(&buf, &len);
-  print_world_eval(f, r, 1);
-  std::fclose(f);
-  std::string table(buf, len);
-  std::free(buf);
+  const std::string table = printed_table(r, 1);
   EXPECT_NE(table.find("facts completed, trained people"), std::string::npos) << table;
   EXPECT_NE(table.find("sample completions"), std::string::npos) << table;
   EXPECT_EQ(table.find("identity"), std::string::npos) << table;
@@ -277,13 +283,7 @@ TEST(WorldEval, JsonAndTableReportTheTallies) {
   EXPECT_EQ(j["records"][4]["system"], kSystem);
   EXPECT_FALSE(j.contains("validation"));
 
-  char* buf = nullptr;
-  size_t len = 0;
-  std::FILE* f = open_memstream(&buf, &len);
-  print_world_eval(f, r, 5);
-  std::fclose(f);
-  std::string table(buf, len);
-  std::free(buf);
+  const std::string table = printed_table(r, 5);
   std::printf("%s", table.c_str());
   EXPECT_NE(table.find("QA, trained people"), std::string::npos);
   EXPECT_NE(table.find("QA, held-out people"), std::string::npos);
