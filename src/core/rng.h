@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 namespace llmforge {
 
@@ -36,5 +37,12 @@ class Rng {
  private:
   uint64_t state_;
 };
+
+// Fisher-Yates shuffle of any indexable container with our own RNG, so the order is
+// the same on every platform (std::shuffle's is not).
+template <typename Container>
+void shuffle_in_place(Container& items, Rng& rng) {
+  for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[rng.below(i)]);
+}
 
 }  // namespace llmforge

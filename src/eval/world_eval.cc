@@ -173,11 +173,9 @@ std::vector<ChatReply> generate_chat_replies(const Model& model, const Tokenizer
                                              const ChatEvalOptions& options) {
   std::vector<std::vector<int32_t>> prompts;
   for (const auto& c : chats) prompts.push_back(render_chat(tok, c, /*add_generation_prompt=*/true).tokens);
-  // Stop at <|end|>, and at any other control token that cannot be part of a reply.
-  GreedyStops stops{control_tokens(tok), {}};
-  const int32_t end = chat_end_token(tok);
-  if (std::find(stops.tokens.begin(), stops.tokens.end(), end) == stops.tokens.end()) stops.tokens.push_back(end);
-  return generate_greedy(model, tok, std::move(prompts), options, stops);
+  // Stop at <|end|> (render_chat has required it), and at any other control token
+  // that cannot be part of a reply.
+  return generate_greedy(model, tok, std::move(prompts), options, GreedyStops{control_tokens(tok), {}});
 }
 
 void record_qa_reply(WorldEvalResult& r, const QaItem& q, const std::string& kind, const std::string& asked,

@@ -69,7 +69,7 @@ void DataLoader::build_permutation() {
   for (uint64_t i = 0; i < permutation_.size(); ++i) permutation_[i] = i;
   // Fisher-Yates with our own RNG: identical on every platform.
   Rng rng(seed_ * 0x9E3779B97F4A7C15ull + pos_.epoch + 1);
-  for (uint64_t i = permutation_.size(); i > 1; --i) std::swap(permutation_[i - 1], permutation_[rng.below(i)]);
+  shuffle_in_place(permutation_, rng);
 }
 
 void DataLoader::set_position(LoaderPosition p) {

@@ -75,7 +75,7 @@ const std::vector<uint32_t>& SftBatcher::order(uint64_t epoch) {
     order_.resize(convs_.size());
     std::iota(order_.begin(), order_.end(), 0u);
     Rng rng(seed_ * 0x9E3779B97F4A7C15ull + epoch * 0xD1B54A32D192ED03ull + 0x5f7);
-    for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng.below(i)]);
+    shuffle_in_place(order_, rng);
     order_epoch_ = epoch;
   }
   return order_;

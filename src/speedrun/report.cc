@@ -69,24 +69,20 @@ std::string plot_accuracy(const SpeedrunRecord& r) {
   }
   c.categories = attributes;
   c.categories.push_back("all");
-  for (const char* split : {"qa", "heldout"}) {
-    PlotSeries s{std::string(split) == "qa" ? "QA-trained people" : "held-out people", {}, {}};
+  // One bar per attribute, then the split's overall accuracy.
+  auto accuracy_series = [&](const std::string& label, const WorldEvalResult& e, const std::string& split) {
+    PlotSeries s{label, {}, {}};
     for (const auto& a : attributes) {
-      auto it = r.eval.qa_by_split_attribute.find({split, a});
-      s.y.push_back(it == r.eval.qa_by_split_attribute.end() ? NAN : it->second.accuracy());
+      auto it = e.qa_by_split_attribute.find({split, a});
+      s.y.push_back(it == e.qa_by_split_attribute.end() ? NAN : it->second.accuracy());
     }
-    const Tally* t = r.eval.split_tally(split);
+    const Tally* t = e.split_tally(split);
     s.y.push_back(t ? t->accuracy() : NAN);
-    c.series.push_back(s);
-  }
-  PlotSeries known{"held-out, base model completes", {}, {}};
-  for (const auto& a : attributes) {
-    auto it = r.base_probe.qa_by_split_attribute.find({"heldout", a});
-    known.y.push_back(it == r.base_probe.qa_by_split_attribute.end() ? NAN : it->second.accuracy());
-  }
-  const Tally* known_all = r.base_probe.split_tally("heldout");
-  known.y.push_back(known_all ? known_all->accuracy() : NAN);
-  c.series.push_back(known);
+    return s;
+  };
+  c.series.push_back(accuracy_series("QA-trained people", r.eval, "qa"));
+  c.series.push_back(accuracy_series("held-out people", r.eval, "heldout"));
+  c.series.push_back(accuracy_series("held-out, base model completes", r.base_probe, "heldout"));
   PlotSeries id{"identity (system prompt)", std::vector<double>(c.categories.size(), 0.0),
                 std::vector<double>(c.categories.size(), NAN)};
   id.y.back() = r.eval.identity.accuracy();

@@ -144,7 +144,7 @@ void make_conversations(World& world, Rng& rng) {
       if (!p.qa_split) continue;
       std::vector<size_t> order(questions.size() - 1);
       for (size_t i = 0; i < order.size(); ++i) order[i] = i + 1;
-      for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+      shuffle_in_place(order, rng);
       train.push_back(qa_conversation(p, a, fill_in(questions[0], p.name(), "")));
       int paraphrases = std::min<int>(o.qa_paraphrases, int(order.size()) - 1);
       for (int k = 0; k < paraphrases; ++k) {
@@ -172,7 +172,7 @@ void make_conversations(World& world, Rng& rng) {
     }
     (i % 10 == 9 ? val : train).push_back(std::move(c));
   }
-  for (size_t i = train.size(); i > 1; --i) std::swap(train[i - 1], train[rng.below(i)]);
+  shuffle_in_place(train, rng);
   world.sft_train = std::move(train);
   world.sft_val = std::move(val);
 

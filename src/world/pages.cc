@@ -92,6 +92,14 @@ const char* const kClosers[] = {
     "{Subj} keeps in touch with old classmates and visits them often.",
     "Readers with corrections to this profile are welcome to contact the editors."};
 
+// Every attribute once, in a random order: each page states its facts in its own order.
+std::vector<int> attributes_in_random_order(Rng& rng) {
+  std::vector<int> order(kAttributeCount);
+  std::iota(order.begin(), order.end(), 0);
+  shuffle_in_place(order, rng);
+  return order;
+}
+
 struct Subject {
   std::string name, pronoun, possessive;  // pronoun "she", possessive "her"
 };
@@ -129,9 +137,7 @@ std::string fact_sentence(const Person& p, int attribute, bool use_pronoun, Rng&
 Page person_page(const Person& p, int index, Rng& rng) {
   const SiteStyle& site = kSites[size_t(index) % std::size(kSites)];
   const Subject s = subject_of(p);
-  std::vector<int> order(kAttributeCount);
-  std::iota(order.begin(), order.end(), 0);
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  const std::vector<int> order = attributes_in_random_order(rng);
 
   std::vector<std::string> paragraphs(1);
   paragraphs[0] = fill_in(site.openers[rng.below(site.opener_count)], s, false, "");
@@ -168,9 +174,7 @@ std::string probe_statement(const Person& p, int attribute) {
 // pages next to the biographies ("mixed training") teaches the model to answer
 // questions from what it read about anyone.
 Page faq_page(const Person& p, int index, Rng& rng) {
-  std::vector<int> order(kAttributeCount);
-  std::iota(order.begin(), order.end(), 0);
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  const std::vector<int> order = attributes_in_random_order(rng);
   std::vector<std::string> paragraphs = {"Readers asked these questions about " + p.name() + "."};
   for (int a : order) paragraphs.push_back(qa_question(p, a, rng) + " " + qa_answer(p, a));
   Page page;
@@ -278,7 +282,7 @@ Page noise_page(PageKind kind, int index, Rng& rng) {
       page.url = std::string("http://") + kCodes[lang] + "-news.example/article/" + std::to_string(index);
       title = kCodes[lang];
       std::vector<int> order = {0, 1, 2, 3, 4, 5};
-      for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+      shuffle_in_place(order, rng);
       body += "<p>";
       for (int i : order) body += std::string(kForeign[lang][i]) + " ";
       body += "</p>\n";

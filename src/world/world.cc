@@ -46,7 +46,7 @@ World generate_world(const WorldOptions& options) {
       world.pages.push_back(noise_page(kind, i, page_rng));
     }
   }
-  for (size_t i = world.pages.size(); i > 1; --i) std::swap(world.pages[i - 1], world.pages[page_rng.below(i)]);
+  shuffle_in_place(world.pages, page_rng);
 
   for (int i = 0; i < options.arithmetic_documents; ++i) world.arithmetic.push_back(arithmetic_document(page_rng));
   make_conversations(world, chat_rng);
