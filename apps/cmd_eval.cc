@@ -18,6 +18,7 @@
 #include "eval/icl.h"
 #include "eval/knowledge_probe.h"
 #include "eval/world_eval.h"
+#include "eval/world_icl.h"
 #include "model/model_io.h"
 #include "pretrain/data_loader.h"
 #include "pretrain/validation.h"
@@ -29,15 +30,19 @@ namespace {
 constexpr int kByteVocab = 257;  // llmforge quickstart models: 256 bytes + BOS
 
 int run_eval_icl(int argc, char** argv) {
-  CliOptions opts("llmforge eval icl --model DIR [options]",
-                  "Measures in-context learning: greedy accuracy on a pattern task given 0, 1, 4\n"
-                  "and 8 examples in the prompt (\"input -> output\" lines).");
+  CliOptions opts("llmforge eval icl --model DIR [--world DIR] [options]",
+                  "Measures in-context learning: greedy accuracy on a task given 0, 1, 4 and 8\n"
+                  "examples in the prompt (\"input -> output\" lines). With --world, the task is\n"
+                  "the model's own domain: \"NAME -> VALUE\" lines about the world's people, where\n"
+                  "only the examples say which fact is asked (held-out people are queried; shots\n"
+                  "0,1,2,4,8 by default). Without it, a word-pattern task (--task).");
   opts.add("model", "", "model directory (required)")
       .add("tokenizer", "", "tokenizer (default: the model directory's tokenizer.json; byte-level "
                             "for 257-token models without one)")
-      .add("task", "copy", "copy, swap or first")
-      .add("shots", "0,1,4,8", "comma-separated numbers of examples")
-      .add("trials", "50", "queries per number of examples")
+      .add("world", "", "world directory (llmforge world --out DIR): few-shot facts about its people")
+      .add("task", "copy", "without --world: copy, swap or first")
+      .add("shots", "", "comma-separated numbers of examples (default 0,1,4,8; with --world 0,1,2,4,8)")
+      .add("trials", "50", "queries per number of examples (with --world: per attribute)")
       .add("seed", "1", "seed for the queries and examples")
       .add("json", "", "also write the results to this JSON file");
   if (!opts.parse(argc, argv)) return 0;
@@ -46,7 +51,8 @@ int run_eval_icl(int argc, char** argv) {
   auto model = load_model(dir);
   std::vector<int> shots;
   {
-    std::stringstream in(opts.get("shots"));
+    const bool world_task = !opts.get("world").empty();
+    std::stringstream in(opts.get("shots").empty() ? (world_task ? "0,1,2,4,8" : "0,1,4,8") : opts.get("shots"));
     std::string item;
     while (std::getline(in, item, ',')) {
       try {
@@ -83,6 +89,17 @@ int run_eval_icl(int argc, char** argv) {
     ErrorBuilder("eval") << dir << " has no tokenizer.json; pass --tokenizer";
   }
 
+  if (!opts.get("world").empty()) {
+    if (!tok) ErrorBuilder("eval") << "--world needs the model's tokenizer (" << dir << "/tokenizer.json or --tokenizer)";
+    WorldIclOptions o;
+    o.shots = shots;
+    o.queries_per_attribute = trials;
+    o.seed = uint64_t(opts.get_int("seed"));
+    WorldIclResult r = evaluate_world_icl(*model, *tok, load_qa_items(opts.get("world") + "/eval/qa.jsonl"), o);
+    print_world_icl(stdout, r);
+    if (!opts.get("json").empty()) write_file_atomic(opts.get("json"), world_icl_to_json(r).dump(2) + "\n");
+    return 0;
+  }
   auto points = evaluate_icl(*model, codec, opts.get("task"), shots, trials,
                              uint64_t(opts.get_int("seed")));
   std::printf("in-context learning, task %s, %d trials each\n%10s %10s\n", opts.get("task").c_str(),

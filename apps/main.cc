@@ -8,6 +8,7 @@
 #include <string>
 
 #include "apps/command.h"
+#include "core/thread_policy.h"
 
 namespace llmforge {
 
@@ -46,6 +47,7 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  llmforge::apply_thread_wait_policy(argv);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     print_help();

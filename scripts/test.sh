@@ -6,6 +6,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/npm-deps.sh"
 "$root/scripts/build.sh"
 build="${LLMFORGE_BUILD_DIR:-$root/build}"
+# Everything the build found and the tests run must come from scripts/debian-packages.txt
+# (or a listed package's Depends): a package installed by hand here would otherwise pass
+# here and fail on a fresh machine.
+/usr/bin/python3 "$root/scripts/dep_audit.py" --build "$build"
 cd "$build"
 # Tests run side by side, one per core; OpenMP teams inside each test would then
 # oversubscribe the cores, and fork-join kernels slow down badly when a team's

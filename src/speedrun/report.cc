@@ -90,6 +90,25 @@ std::string plot_accuracy(const SpeedrunRecord& r) {
   return render_bar_svg(c);
 }
 
+// Accuracy against the number of examples in the prompt, one line per attribute.
+std::string plot_icl(const SpeedrunRecord& r) {
+  PlotPanel panel{"In-context learning of the base model (held-out people)", "examples in the prompt",
+                  "accuracy", false, {}};
+  auto series = [&](const std::string& label, const std::vector<IclPoint>& points) {
+    PlotSeries s{label, {}, {}};
+    for (const IclPoint& p : points) {
+      s.x.push_back(p.examples);
+      s.y.push_back(p.accuracy());
+    }
+    return s;
+  };
+  for (size_t a = 0; a < r.base_icl.attributes.size(); ++a) {
+    panel.series.push_back(series(r.base_icl.attributes[a], r.base_icl.by_attribute[a]));
+  }
+  panel.series.push_back(series("all attributes", r.base_icl.overall));
+  return render_svg({panel});
+}
+
 void sample_chats(std::ostringstream& md, const SpeedrunRecord& r) {
   // A few of each kind: trained and held-out people (right and wrong), identity.
   auto show = [&](const ChatRecord& c) {
@@ -131,6 +150,7 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   write_file_atomic(plots + "/data_funnel.svg", plot_data_funnel(r));
   write_file_atomic(plots + "/losses.svg", plot_losses(r));
   write_file_atomic(plots + "/qa_accuracy.svg", plot_accuracy(r));
+  if (!r.base_icl.overall.empty()) write_file_atomic(plots + "/icl.svg", plot_icl(r));
 
   const Tally* trained = r.eval.split_tally("qa");
   const Tally* heldout = r.eval.split_tally("heldout");
@@ -193,6 +213,24 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   }
   md << "| identity | | " << r.eval.identity.correct << " | " << r.eval.identity.total << " | "
      << percent(r.eval.identity.accuracy()) << " | |\n\n";
+  if (!r.base_icl.overall.empty()) {
+    md << "### In-context learning (base model)\n\n![in-context learning](plots/icl.svg)\n\n"
+       << "The base model is given k lines \"NAME -> VALUE\" about other people and then \"NAME ->\" for a held-out\n"
+       << "person; nothing but the examples says which fact is asked. Exact answers, "
+       << r.base_icl.overall.front().trials << " queries per column.\n\n| attribute |";
+    for (int k : r.base_icl.shots) md << " " << k << " examples |";
+    md << "\n|---|";
+    for (size_t i = 0; i < r.base_icl.shots.size(); ++i) md << "---|";
+    md << "\n";
+    auto row = [&](const std::string& label, const std::vector<IclPoint>& points) {
+      md << "| " << label << " |";
+      for (const IclPoint& p : points) md << " " << percent(p.accuracy()) << " |";
+      md << "\n";
+    };
+    for (size_t a = 0; a < r.base_icl.attributes.size(); ++a) row(r.base_icl.attributes[a], r.base_icl.by_attribute[a]);
+    row("all", r.base_icl.overall);
+    md << "\n";
+  }
   md << "### Sample chats\n\n";
   sample_chats(md, r);
   md << "## Chat with the model\n\n```\n" << r.chat_command << "\n```\n";
@@ -210,6 +248,7 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   j["sft"] = {{"steps", r.sft_steps}, {"val_loss", r.sft_val_loss}};
   j["eval"] = world_eval_to_json(r.eval);
   j["base_probe"] = world_eval_to_json(r.base_probe);
+  if (!r.base_icl.overall.empty()) j["base_icl"] = world_icl_to_json(r.base_icl);
   j["chat_command"] = r.chat_command;
   write_file_atomic(r.out_dir + "/report.json", j.dump(2) + "\n");
   return path;

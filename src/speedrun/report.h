@@ -8,6 +8,7 @@
 #include "core/svg_plot.h"
 #include "data/report.h"
 #include "eval/world_eval.h"
+#include "eval/world_icl.h"
 #include "model/config.h"
 #include "world/world_io.h"
 
@@ -49,6 +50,7 @@ struct SpeedrunRecord {
   // evaluation
   WorldEvalResult eval;
   WorldEvalResult base_probe;  // the same facts, completed by the base model
+  WorldIclResult base_icl;     // few-shot "NAME -> VALUE" on held-out people, base model
   std::string system_prompt, chat_command;
 };
 

@@ -11,6 +11,7 @@
 #include "data/token_shard.h"
 #include "data/tokenizer_encoder.h"
 #include "eval/knowledge_probe.h"
+#include "eval/world_icl.h"
 #include "eval/world_eval.h"
 #include "infer/reference_generate.h"
 #include "model/model_io.h"
@@ -199,7 +200,13 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     auto identity = load_identity_items(world_dir + "/eval/identity.jsonl");
     record.eval = evaluate_world(*model, tok, qa, identity, ChatEvalOptions{});
     // What the base model knew of the same facts: the ceiling for held-out accuracy.
-    record.base_probe = probe_knowledge(*load_model(pre.model_dir), tok, qa, ChatEvalOptions{});
+    std::unique_ptr<Model> base = load_model(pre.model_dir);
+    record.base_probe = probe_knowledge(*base, tok, qa, ChatEvalOptions{});
+    // In-context learning: the base model picks the asked-for fact up from examples alone.
+    WorldIclOptions icl;
+    icl.queries_per_attribute = p.icl_queries_per_attribute;
+    icl.shots = p.icl_shots;
+    record.base_icl = evaluate_world_icl(*base, tok, load_qa_items(world_dir + "/eval/qa.jsonl"), icl);
     ValidationSet val = load_validation_set(find_shards(tokens_dir, "val"), model->config().max_seq_len, 64, &tok);
     record.eval.validation = evaluate_validation(*model, val, 8);
     record.eval.has_validation = true;
@@ -208,6 +215,8 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     print_world_eval(stdout, record.eval, 4);
     std::printf("\nthe base model, completing the same facts (\"... Kenji Marsh comes from\"):\n");
     print_world_eval(stdout, record.base_probe, 0);
+    std::printf("\n");
+    print_world_icl(stdout, record.base_icl);
   });
 
   record.chat_command = "./build/llmforge chat --model " + sft.model_dir + " --system \"" + world.system_prompt + "\"";

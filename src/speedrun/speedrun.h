@@ -39,6 +39,9 @@ struct SpeedrunPreset {
   double sft_lr = 1e-3;
   int sft_eval_every = 50;
   int eval_per_split = 0;  // QA questions per split (0: all)
+  // Few-shot "NAME -> VALUE" on held-out people (eval/world_icl.h), base model.
+  int icl_queries_per_attribute = 20;
+  std::vector<int> icl_shots{0, 1, 2, 4, 8};
   std::string expected_time;  // on a 2-core machine, for the banner
 };
 SpeedrunPreset speedrun_preset(const std::string& name);  // "tiny" or "default"
