@@ -19,14 +19,14 @@
 #include "eval/knowledge_probe.h"
 #include "eval/world_eval.h"
 #include "model/model_io.h"
-#include "pretrain/data_loader.h"
-#include "pretrain/validation.h"
+#include "train/data_loader.h"
+#include "train/validation.h"
 #include "tokenizer/tokenizer.h"
 
 namespace llmforge {
 namespace {
 
-constexpr int kByteVocab = 257;  // llmforge quickstart models: 256 bytes + BOS
+constexpr int kByteVocab = 257;  // byte-level models: 256 bytes + BOS
 
 int run_eval_icl(int argc, char** argv) {
   CliOptions opts("llmforge eval icl --model DIR [options]",
@@ -115,11 +115,13 @@ int run_eval_world(int argc, char** argv) {
       .add("tokenizer", "", "tokenizer name or path (empty: the model directory's tokenizer.json)")
       .add("data", "", "data pipeline output with val token shards: adds validation bits/byte")
       .add("val-windows", "32", "validation windows (of the model's context length) with --data")
-      .add("val-batch", "4", "validation windows per forward pass")
+      .add("micro-batch", "4", "validation windows per forward pass")
+      .add_alias("val-batch", "micro-batch")
       .add("out", "", "also write the results (tallies and every chat) to this JSON file")
       .add("max-questions", "0", "at most this many QA questions per split, evenly spaced (0: all)")
       .add("max-new-tokens", "48", "reply length limit in tokens")
-      .add("batch", "32", "chats decoded together")
+      .add("max-batch", "32", "chats decoded together (KV-cache slots)")
+      .add_alias("batch", "max-batch")
       .add("show", "4", "sample chats to print")
       .add_flag("probe", "base model: complete fact statements instead of chatting (no identity items)");
   if (!opts.parse(argc, argv)) return 0;
@@ -128,11 +130,11 @@ int run_eval_world(int argc, char** argv) {
   if (world.empty()) ErrorBuilder("cli") << "--world is required";
   ChatEvalOptions options;
   options.max_new_tokens = int(opts.get_int("max-new-tokens"));
-  options.batch = int(opts.get_int("batch"));
+  options.batch = int(opts.get_int("max-batch"));
   if (options.max_new_tokens <= 0) ErrorBuilder("cli") << "--max-new-tokens must be positive";
   if (options.batch <= 0) ErrorBuilder("cli") << "--batch must be positive";
   const int val_windows = int(opts.get_int("val-windows"));
-  const int val_batch = int(opts.get_int("val-batch"));
+  const int val_batch = int(opts.get_int("micro-batch"));
   if (val_windows <= 0 || val_batch <= 0)
     ErrorBuilder("cli") << "--val-windows and --val-batch must be positive";
 
