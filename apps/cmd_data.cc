@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "apps/command.h"
+#include "apps/option_groups.h"
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "data/pipeline.h"
@@ -50,7 +51,7 @@ void add_options(CliOptions& o) {
   o.add_alias("output", "out");
   o.add("format", "auto", "input format: auto (from file names), warc, jsonl or text");
   o.add("text-field", "text", "JSONL field holding the text");
-  o.add("threads", "0", "worker threads (0: all cores)");
+  add_threads_option(o, "worker");
   o.add("shard", "0/1", "process slice i of n of the inputs (i/n), for runs across machines");
   o.add("stage", "all", "all, filter, dedup or write (the stages of a sliced run)");
   o.add("explain", "0", "print N removed examples per reason in the report");
@@ -128,7 +129,7 @@ PipelineConfig config_from(const CliOptions& o) {
   if (c.output_dir.empty()) ErrorBuilder("cli") << "--out is required";
   c.input_format = o.get("format");
   c.text_field = o.get("text-field");
-  c.threads = static_cast<int>(o.get_int("threads"));
+  c.threads = threads_from_options(o);
   {
     std::string s = o.get("shard");
     auto slash = s.find('/');

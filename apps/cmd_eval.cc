@@ -39,7 +39,8 @@ int run_eval_icl(int argc, char** argv) {
       .add("shots", "0,1,4,8", "comma-separated numbers of examples")
       .add("trials", "50", "queries per number of examples")
       .add("seed", "1", "seed for the queries and examples")
-      .add("json", "", "also write the results to this JSON file");
+      .add("out", "", "also write the results to this JSON file")
+      .add_alias("json", "out");
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
   if (dir.empty()) ErrorBuilder("cli") << "--model is required";
@@ -93,8 +94,8 @@ int run_eval_icl(int argc, char** argv) {
     results.push_back({{"examples", p.examples}, {"correct", p.correct}, {"trials", p.trials},
                        {"accuracy", p.accuracy()}});
   }
-  if (!opts.get("json").empty()) {
-    write_file_atomic(opts.get("json"),
+  if (!opts.get("out").empty()) {
+    write_file_atomic(opts.get("out"),
                       nlohmann::json{{"task", opts.get("task")}, {"results", results}}.dump(2) + "\n");
   }
   return 0;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "apps/command.h"
+#include "apps/option_groups.h"
 #include "core/atomic_file.h"
 #include "core/cli_options.h"
 #include "core/error.h"
@@ -63,8 +64,8 @@ int run_train(int argc, char** argv) {
       .add("special", "", "extra special tokens, comma-separated (the chat tokens are always reserved)")
       .add("pattern", "llmforge", "split pattern: llmforge (digits one by one), o200k, cl100k, gpt2")
       .add("name", "llmforge", "tokenizer name stored in the files")
-      .add("threads", "0", "counting threads (0: all)")
       .allow_positional("FILE", "training text files");
+  add_threads_option(opts, "counting");
   if (!opts.parse(argc, argv)) return 0;
   if (opts.get("out").empty()) throw Error("tokenizer", "--out DIR is required");
   if (opts.positional().empty()) throw Error("tokenizer", "no training files given");
@@ -72,7 +73,7 @@ int run_train(int argc, char** argv) {
   o.vocab_size = static_cast<uint32_t>(opts.get_int("vocab-size"));
   o.max_doc_chars = static_cast<size_t>(opts.get_int("max-doc-chars"));
   o.extra_special_tokens = split_list(opts.get("special"));
-  o.n_threads = static_cast<int>(opts.get_int("threads"));
+  o.n_threads = threads_from_options(opts);
   o.name = opts.get("name");
   o.progress = true;
   auto pattern = split_pattern_from_name(opts.get("pattern"));

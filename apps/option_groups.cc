@@ -146,4 +146,14 @@ void add_precision_option(CliOptions& opts) {
 
 Precision precision_from_options(const CliOptions& opts) { return parse_precision(opts.get("precision")); }
 
+void add_threads_option(CliOptions& opts, const std::string& what) {
+  opts.add("threads", "0", what + " threads (0: all cores)");
+}
+
+int threads_from_options(const CliOptions& opts) {
+  const int64_t n = opts.get_int("threads");
+  if (n < 0) ErrorBuilder("cli") << "--threads must not be negative";
+  return int(n);
+}
+
 }  // namespace llmforge

@@ -10,7 +10,7 @@
 //                       (micro-batches per process per step)
 //   run, checkpoints    --out --steps --seed --eval-every --checkpoint-every --keep
 //                       --max-bad-steps --log-interval --resume
-//   precision           --precision
+//   precision, threads  --precision --threads
 //   sampling            infer/sampler_options.h (--temperature --top-k ...)
 #pragma once
 
@@ -57,9 +57,14 @@ void add_run_options(CliOptions& opts, const RunSettings& defaults, const std::s
 RunSettings run_from_options(const CliOptions& opts);  // checks the intervals
 
 void add_precision_option(CliOptions& opts);
+Precision precision_from_options(const CliOptions& opts);
+
+// --threads: worker threads of `what` (0: all cores). Matrix products use
+// OMP_NUM_THREADS instead.
+void add_threads_option(CliOptions& opts, const std::string& what);
+int threads_from_options(const CliOptions& opts);  // throws when negative
 
 // A default as --help shows it: "0.02", "3", "1e-08".
 std::string option_number(double v);
-Precision precision_from_options(const CliOptions& opts);
 
 }  // namespace llmforge
