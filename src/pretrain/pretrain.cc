@@ -42,7 +42,11 @@ class ShardSource : public BatchSource {
 PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
   const bool root = dist.is_root();
   if (cfg.steps <= 0 || cfg.micro_batch <= 0) ErrorBuilder("pretrain") << "steps and micro_batch must be positive";
-  const int t = cfg.model.max_seq_len;
+  // A loaded model (a checkpoint to resume, or --init-from) brings its own shape,
+  // context length included.
+  const std::string resume_from = cfg.resume ? TrainLoop::latest_checkpoint(cfg.out_dir) : "";
+  const std::string loaded = !resume_from.empty() ? resume_from : cfg.init_from;
+  const int t = loaded.empty() ? cfg.model.max_seq_len : load_model_config(loaded).max_seq_len;
 
   // Data.
   auto train_shards = find_shards(cfg.data_dir, "train");
@@ -86,6 +90,9 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
   lc.log_interval_s = cfg.log_interval_s;
   lc.size_rows = cfg.micro_batch, lc.size_seq = t;
   TrainLoop loop(lc, dist);
+  if (loop.resume_dir() != resume_from) {
+    ErrorBuilder("pretrain") << cfg.out_dir << "/checkpoints/latest changed while the run started";
+  }
 
   // Model, fresh or resumed.
   ModelConfig mc = cfg.model;

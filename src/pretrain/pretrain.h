@@ -29,7 +29,7 @@ struct PretrainConfig {
   std::string out_dir = "runs/pretrain";
   bool align_to_documents = false;
 
-  ModelConfig model;      // vocab_size is taken from the shards
+  ModelConfig model;      // vocab_size is taken from the shards; unused for a loaded model
   std::string init_from;  // optional model directory to start from instead of random weights
 
   long steps = 1000;

@@ -50,6 +50,12 @@ TrainLoop::TrainLoop(TrainLoopConfig config, Distributed& dist) : cfg_(std::move
   if (cfg_.resume) resume_dir_ = checkpoints_->latest_dir();
 }
 
+std::string TrainLoop::latest_checkpoint(const std::string& out_dir) {
+  const std::string root = out_dir + "/checkpoints";
+  const std::string name = read_checkpoint_pointer(root + "/latest");
+  return name.empty() ? "" : root + "/" + name;
+}
+
 void TrainLoop::attach(Model& model, BatchSource& source) {
   model_ = &model;
   source_ = &source;

@@ -138,6 +138,9 @@ class TrainLoop {
  public:
   TrainLoop(TrainLoopConfig config, Distributed& dist);
 
+  // The latest checkpoint under out_dir/checkpoints, "" when there is none: what
+  // a resumed run will load (a stage may need its shape before building the loop).
+  static std::string latest_checkpoint(const std::string& out_dir);
   // The checkpoint a resumed run loads its model from ("" for a fresh start).
   const std::string& resume_dir() const { return resume_dir_; }
   long start_step() const { return start_step_; }
