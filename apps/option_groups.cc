@@ -12,10 +12,13 @@ std::string option_number(double v) {
   return s.str();
 }
 
-static std::string str(double v) { return option_number(v); }
+static std::string str(double v) {
+  return option_number(v);
+}
 
-static const char* const kShapeOptions[] = {"dim", "layers", "heads", "kv-heads", "ffn", "vocab",
-                                            "seq", "rope-theta", "norm-eps", "tied", "value-head"};
+static const char* const kShapeOptions[] = {"dim",      "layers", "heads",     "kv-heads",
+                                            "ffn",      "vocab",  "seq",       "rope-theta",
+                                            "norm-eps", "tied",   "value-head"};
 
 void add_model_shape_options(CliOptions& opts, const ModelConfig& d) {
   opts.add("dim", std::to_string(d.dim), "model width (hidden_size)")
@@ -58,9 +61,12 @@ std::vector<std::string> shape_options_on_command_line(const CliOptions& opts) {
 
 static const char* schedule_name(LrSchedule::Kind k) {
   switch (k) {
-    case LrSchedule::Kind::kCosine: return "cosine";
-    case LrSchedule::Kind::kWsd: return "wsd";
-    case LrSchedule::Kind::kConstant: return "constant";
+    case LrSchedule::Kind::kCosine:
+      return "cosine";
+    case LrSchedule::Kind::kWsd:
+      return "wsd";
+    case LrSchedule::Kind::kConstant:
+      return "constant";
   }
   return "cosine";
 }
@@ -111,12 +117,15 @@ void add_run_options(CliOptions& opts, const RunSettings& d, const std::string& 
   opts.add("out", d.out, out_help)
       .add("steps", std::to_string(d.steps), steps_help)
       .add("seed", std::to_string(d.seed), "seed for initialisation and data order")
-      .add("eval-every", std::to_string(d.eval_every), "steps between validation losses (and at the end)")
+      .add("eval-every", std::to_string(d.eval_every),
+           "steps between validation losses (and at the end)")
       .add("checkpoint-every", std::to_string(d.checkpoint_every),
            "steps between checkpoints (0: only at the end)")
       .add("keep", std::to_string(d.keep), "recent checkpoints kept (the best one is kept too)")
-      .add("max-bad-steps", std::to_string(d.max_bad_steps), "stop after this many non-finite steps in a row")
-      .add("log-interval", str(d.log_interval_s), "seconds between progress lines when not on a terminal")
+      .add("max-bad-steps", std::to_string(d.max_bad_steps),
+           "stop after this many non-finite steps in a row")
+      .add("log-interval", str(d.log_interval_s),
+           "seconds between progress lines when not on a terminal")
       .add_flag("resume", "continue from the latest checkpoint in --out");
 }
 
@@ -144,7 +153,9 @@ void add_precision_option(CliOptions& opts) {
   opts.add("precision", precision_name(Precision::kFp32), "matrix-product inputs: fp32 or bf16");
 }
 
-Precision precision_from_options(const CliOptions& opts) { return parse_precision(opts.get("precision")); }
+Precision precision_from_options(const CliOptions& opts) {
+  return parse_precision(opts.get("precision"));
+}
 
 void add_threads_option(CliOptions& opts, const std::string& what) {
   opts.add("threads", "0", what + " threads (0: all cores)");

@@ -14,7 +14,7 @@ struct MicroBatch {
   std::vector<float> weights;    // (rows, t) loss weight of each target; empty: all 1
   // Per-position numbers a stage's own loss reads (RL: returns or advantages).
   std::vector<float> aux;
-  long real_tokens = 0;          // input positions that are not padding
+  long real_tokens = 0;  // input positions that are not padding
 
   const float* weights_or_null() const { return weights.empty() ? nullptr : weights.data(); }
   // Sum of the weights of the targets that count (their number without weights).

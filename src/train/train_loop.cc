@@ -34,7 +34,8 @@ double default_loss(Model& model, const MicroBatch& b, double grad_scale) {
 
 }  // namespace
 
-TrainLoop::TrainLoop(TrainLoopConfig config, Distributed& dist) : cfg_(std::move(config)), dist_(dist) {
+TrainLoop::TrainLoop(TrainLoopConfig config, Distributed& dist)
+    : cfg_(std::move(config)), dist_(dist) {
   if (cfg_.steps <= 0 || cfg_.accum <= 0 || cfg_.updates_per_step <= 0) {
     ErrorBuilder(cfg_.stage) << "steps, accumulation and updates per step must be positive";
   }
@@ -67,10 +68,12 @@ void TrainLoop::attach(Model& model, BatchSource& source) {
     source.restore(meta);
     if (root) LLMF_LOG(Info) << "resumed from " << resume_dir_ << " at step " << start_step_;
   } else if (cfg_.resume && root) {
-    LLMF_LOG(Info) << "no checkpoint to resume in " << cfg_.out_dir << "/checkpoints; starting fresh";
+    LLMF_LOG(Info) << "no checkpoint to resume in " << cfg_.out_dir
+                   << "/checkpoints; starting fresh";
   }
   const bool write = root && !cfg_.out_dir.empty();
-  metrics_ = std::make_unique<MetricsLog>(write ? cfg_.out_dir + "/metrics.jsonl" : "", start_step_ > 0);
+  metrics_ =
+      std::make_unique<MetricsLog>(write ? cfg_.out_dir + "/metrics.jsonl" : "", start_step_ > 0);
 }
 
 void TrainLoop::log(const nlohmann::json& record) {
@@ -109,7 +112,8 @@ TrainResult TrainLoop::run(const TrainHooks& hooks) {
   }
   if (root && !cfg_.quiet) {
     std::printf("%s\n", arenas_line(model.param_bytes(), model.grad_bytes(), opt.state_bytes(),
-                                    model.activation_bytes()).c_str());
+                                    model.activation_bytes())
+                            .c_str());
     std::fflush(stdout);
   }
 
@@ -175,7 +179,8 @@ TrainResult TrainLoop::run(const TrainHooks& hooks) {
         result.stopped_non_finite = true;
         if (root) {
           const std::string last = checkpoints_ ? checkpoints_->latest_dir() : "";
-          LLMF_LOG(Error) << "stopping: " << bad_in_a_row << " non-finite steps in a row; last good "
+          LLMF_LOG(Error) << "stopping: " << bad_in_a_row
+                          << " non-finite steps in a row; last good "
                           << "checkpoint: " << (last.empty() ? "none" : last);
         }
         ++step;
@@ -190,9 +195,14 @@ TrainResult TrainLoop::run(const TrainHooks& hooks) {
     const double tok_s = double(stats.tokens) / stats.seconds;
     const double mfu = model_flops_utilization(tok_s / dist_.world(), flops_per_token, peak);
     const bool last_step = n == cfg_.steps;
-    nlohmann::json record{{"step", n},       {"loss", stats.loss},     {"lr", stats.lr},
-                          {"grad_norm", stats.grad_norm}, {"tokens", tokens_seen},
-                          {"tokens_per_s", tok_s}, {"mfu", mfu},   {"time", progress.elapsed()}};
+    nlohmann::json record{{"step", n},
+                          {"loss", stats.loss},
+                          {"lr", stats.lr},
+                          {"grad_norm", stats.grad_norm},
+                          {"tokens", tokens_seen},
+                          {"tokens_per_s", tok_s},
+                          {"mfu", mfu},
+                          {"time", progress.elapsed()}};
     if (cfg_.updates_per_step > 1) record["last_update_loss"] = last_update_loss;
     if (hooks.step_metrics) hooks.step_metrics(n, stats, record);
     if (hooks.evaluate && ((cfg_.eval_every > 0 && n % cfg_.eval_every == 0) || last_step)) {
@@ -215,9 +225,10 @@ TrainResult TrainLoop::run(const TrainHooks& hooks) {
     if (root && cfg_.show_progress) {
       char extra[200];
       int len = std::snprintf(extra, sizeof extra, "loss %.4f", stats.loss);
-      if (!std::isnan(last_val)) len += std::snprintf(extra + len, sizeof extra - len, " val %.4f", last_val);
-      std::snprintf(extra + len, sizeof extra - len, " lr %.2e %.0f tok/s MFU %.1f%%", stats.lr, tok_s,
-                    100.0 * mfu);
+      if (!std::isnan(last_val))
+        len += std::snprintf(extra + len, sizeof extra - len, " val %.4f", last_val);
+      std::snprintf(extra + len, sizeof extra - len, " lr %.2e %.0f tok/s MFU %.1f%%", stats.lr,
+                    tok_s, 100.0 * mfu);
       progress.update(n - start_step_, extra);
     }
   }

@@ -64,7 +64,8 @@ class BatchSource {
 // d(loss)/d(values), each scaled by `grad_scale`, runs Model::backward with them
 // (after the loop's forward of batch.inputs) and returns the summed, unscaled loss
 // (its weighted sum over targets). The default is cross_entropy_backward.
-using MicroBatchLoss = std::function<double(Model& model, const MicroBatch& batch, double grad_scale)>;
+using MicroBatchLoss =
+    std::function<double(Model& model, const MicroBatch& batch, double grad_scale)>;
 
 // What one optimizer step did, for hooks that add metrics or time steps.
 struct StepStats {
@@ -72,14 +73,14 @@ struct StepStats {
   double weight = 0;     // counted targets (sum of weights) over all processes
   double grad_norm = 0;  // before clipping (first update's)
   double lr = 0;
-  long tokens = 0;       // real tokens over all processes
-  double seconds = 0;    // the step's wall time
+  long tokens = 0;     // real tokens over all processes
+  double seconds = 0;  // the step's wall time
 };
 
 struct EvalResult {
-  double loss = NAN;        // lower is better: picks the `best` checkpoint
-  nlohmann::json metrics;   // fields for the step's record, e.g. {"val_loss": ..., "val_bpb": ...}
-  std::string progress;     // for the final progress line, e.g. "val 2.1234 (1.234 bits/byte)"
+  double loss = NAN;       // lower is better: picks the `best` checkpoint
+  nlohmann::json metrics;  // fields for the step's record, e.g. {"val_loss": ..., "val_bpb": ...}
+  std::string progress;    // for the final progress line, e.g. "val 2.1234 (1.234 bits/byte)"
 };
 
 struct TrainHooks {
@@ -104,16 +105,16 @@ struct TrainLoopConfig {
   int updates_per_step = 1;     // optimizer updates over one step's micro-batches
   LrSchedule schedule;          // total_steps is set to `steps`
   AdamWConfig adamw;
-  int eval_every = 0;           // 0: validation only at the end
-  int sample_every = 0;         // 0: samples only at the end
-  int checkpoint_every = 0;     // 0: a checkpoint only at the end
-  int keep_checkpoints = 2;     // recent checkpoints kept besides the best one
+  int eval_every = 0;        // 0: validation only at the end
+  int sample_every = 0;      // 0: samples only at the end
+  int checkpoint_every = 0;  // 0: a checkpoint only at the end
+  int keep_checkpoints = 2;  // recent checkpoints kept besides the best one
   int max_bad_steps = 5;
-  bool resume = false;          // continue from out_dir/checkpoints/latest
+  bool resume = false;  // continue from out_dir/checkpoints/latest
   double log_interval_s = 10.0;
-  bool quiet = false;           // no arenas line
-  bool show_progress = true;    // the live progress line on stderr
-  bool measure_mfu = true;      // measure the GEMM peak first (MFU is 0 otherwise)
+  bool quiet = false;         // no arenas line
+  bool show_progress = true;  // the live progress line on stderr
+  bool measure_mfu = true;    // measure the GEMM peak first (MFU is 0 otherwise)
   bool save_final_model = true;
   // Rows x seq of a forward run before training to size the activation arena, so
   // the arenas line is complete (0: none); seq is also the T of the MFU formula.
@@ -121,16 +122,16 @@ struct TrainLoopConfig {
 };
 
 struct TrainResult {
-  long start_step = 0;   // 0, or the step a resumed run started after
-  long steps_done = 0;   // the last step run (counts resumed steps)
-  double train_loss = 0; // the last good step's
-  double val_loss = -1;  // the last validation; -1 without one
+  long start_step = 0;    // 0, or the step a resumed run started after
+  long steps_done = 0;    // the last step run (counts resumed steps)
+  double train_loss = 0;  // the last good step's
+  double val_loss = -1;   // the last validation; -1 without one
   double best_val_loss = -1;
   nlohmann::json last_eval;  // the last validation's metrics
   double tokens_per_s = 0;   // tokens (all processes) per second of training steps
   bool stopped_non_finite = false;
-  std::string model_dir;     // out_dir/model; empty when stopped or out_dir is ""
-  std::vector<double> step_losses;                  // this run's steps (NaN: skipped)
+  std::string model_dir;            // out_dir/model; empty when stopped or out_dir is ""
+  std::vector<double> step_losses;  // this run's steps (NaN: skipped)
   std::vector<std::pair<long, double>> val_losses;  // (step, loss) of this run
 };
 

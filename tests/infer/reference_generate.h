@@ -14,8 +14,8 @@ namespace llmforge::testing {
 
 // The new tokens (at most `n`; the stop token included when it ends the run). The
 // prompt plus output is cut on the left to the model's context when it grows past it.
-inline std::vector<int32_t> reference_greedy(Model& model, const std::vector<int32_t>& prompt, int n,
-                                             int32_t stop_token = -1) {
+inline std::vector<int32_t> reference_greedy(Model& model, const std::vector<int32_t>& prompt,
+                                             int n, int32_t stop_token = -1) {
   const int V = model.config().vocab_size, ctx = model.config().max_seq_len;
   std::vector<int32_t> seq = prompt, out;
   std::vector<float> logits(V);

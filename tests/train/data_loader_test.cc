@@ -43,14 +43,16 @@ TEST(DataLoader, DeterministicDisjointAndResumable) {
   EXPECT_EQ(ia, ib);
 
   // Two ranks read disjoint windows whose union is what one rank reads.
-  DataLoader one(shards, 16, false, 3), r0(shards, 16, false, 3, 0, 2), r1(shards, 16, false, 3, 1, 2);
+  DataLoader one(shards, 16, false, 3), r0(shards, 16, false, 3, 0, 2),
+      r1(shards, 16, false, 3, 1, 2);
   std::vector<int32_t> x, y, in0, in1;
   one.next_batch(8, x, y);
   r0.next_batch(4, in0, y);
   r1.next_batch(4, in1, y);
   auto windows = [](const std::vector<int32_t>& v) {
     std::multiset<std::vector<int32_t>> s;
-    for (size_t i = 0; i < v.size(); i += 16) s.insert(std::vector<int32_t>(v.begin() + i, v.begin() + i + 16));
+    for (size_t i = 0; i < v.size(); i += 16)
+      s.insert(std::vector<int32_t>(v.begin() + i, v.begin() + i + 16));
     return s;
   };
   auto w0 = windows(in0), w1 = windows(in1), all = windows(x);
@@ -62,7 +64,8 @@ TEST(DataLoader, DeterministicDisjointAndResumable) {
   DataLoader small(shards, 16, true, 1);
   for (int i = 0; i < 3; ++i) small.next_batch(int(small.window_count()), x, y);
   EXPECT_GE(small.position().epoch, 2u);
-  for (size_t i = 0; i < x.size(); i += 16) EXPECT_EQ(x[i], int32_t(kByteBos)) << "document-aligned";
+  for (size_t i = 0; i < x.size(); i += 16)
+    EXPECT_EQ(x[i], int32_t(kByteBos)) << "document-aligned";
 }
 
 TEST(DataLoader, RejectsTruncatedShards) {

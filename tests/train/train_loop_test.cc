@@ -92,7 +92,8 @@ Rollout rollout(const Model& model, long step) {
 
 TEST(TrainLoop, RlHooksRolloutEpochsValueLossAndMetrics) {
   ModelConfig c;
-  c.vocab_size = kVocab, c.dim = 32, c.ffn_dim = 64, c.n_layers = 1, c.n_heads = 2, c.n_kv_heads = 2;
+  c.vocab_size = kVocab, c.dim = 32, c.ffn_dim = 64, c.n_layers = 1, c.n_heads = 2,
+  c.n_kv_heads = 2;
   c.max_seq_len = 16;
   c.value_head = true;
   Model model(c);
@@ -170,7 +171,8 @@ TEST(TrainLoop, RlHooksRolloutEpochsValueLossAndMetrics) {
   EXPECT_LT(last_errors, 0.5 * value_errors.front()) << "value head squared error";
 
   // Every step's record carries the stage's own metrics next to the loop's.
-  auto log = read_metrics_log(out + "/metrics.jsonl", {"reward", "value_mse", "last_update_loss", "loss"});
+  auto log =
+      read_metrics_log(out + "/metrics.jsonl", {"reward", "value_mse", "last_update_loss", "loss"});
   EXPECT_EQ(log["reward"].value.size(), 12u);
   EXPECT_EQ(log["reward"].value.back(), rewards.back());
   EXPECT_EQ(log["last_update_loss"].value.size(), 12u);
