@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "apps/command.h"
+#include "apps/option_groups.h"
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "infer/batch_generator.h"
@@ -30,13 +31,13 @@ int run_chat(int argc, char** argv) {
                   "Chats with a model in the terminal. Type /help for commands.");
   opts.add("model", "", "model directory (config.json, model.safetensors, tokenizer.json)")
       .add("system", "", "system prompt")
-      .add("max-tokens", "512", "tokens per reply at most")
-      .add("precision", "fp32", "matrix-product inputs: fp32 or bf16");
+      .add("max-tokens", "512", "tokens per reply at most");
+  add_precision_option(opts);
   add_sampler_options(opts, SamplerSettings{});
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
   if (dir.empty()) ErrorBuilder("cli") << "--model DIR is required";
-  auto model = load_model(dir, parse_precision(opts.get("precision")));
+  auto model = load_model(dir, precision_from_options(opts));
   Tokenizer tok = Tokenizer::load(dir);
   const int32_t end = chat_end_token(tok);
   SamplerSettings sampling = sampler_from_options(opts);

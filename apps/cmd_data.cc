@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "apps/command.h"
+#include "apps/option_groups.h"
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "data/pipeline.h"
@@ -46,10 +47,11 @@ std::vector<std::pair<int, double>> parse_ngram_list(const std::string& name, co
 void add_options(CliOptions& o) {
   o.allow_positional("inputs", "input files or folders (same as --input)");
   o.add("input", "", "comma-separated input files or folders");
-  o.add("output", "", "output folder (required); reruns resume in it");
+  o.add("out", "", "output folder (required); reruns resume in it");
+  o.add_alias("output", "out");
   o.add("format", "auto", "input format: auto (from file names), warc, jsonl or text");
   o.add("text-field", "text", "JSONL field holding the text");
-  o.add("threads", "0", "worker threads (0: all cores)");
+  add_threads_option(o, "worker");
   o.add("shard", "0/1", "process slice i of n of the inputs (i/n), for runs across machines");
   o.add("stage", "all", "all, filter, dedup or write (the stages of a sliced run)");
   o.add("explain", "0", "print N removed examples per reason in the report");
@@ -123,11 +125,11 @@ PipelineConfig config_from(const CliOptions& o) {
   PipelineConfig c;
   c.inputs = split_list(o.get("input"));
   for (const auto& p : o.positional()) c.inputs.push_back(p);
-  c.output_dir = o.get("output");
-  if (c.output_dir.empty()) ErrorBuilder("cli") << "--output is required";
+  c.output_dir = o.get("out");
+  if (c.output_dir.empty()) ErrorBuilder("cli") << "--out is required";
   c.input_format = o.get("format");
   c.text_field = o.get("text-field");
-  c.threads = static_cast<int>(o.get_int("threads"));
+  c.threads = threads_from_options(o);
   {
     std::string s = o.get("shard");
     auto slash = s.find('/');
@@ -237,13 +239,14 @@ int run_data(int argc, char** argv) {
 }
 
 int run_report(int argc, char** argv) {
-  CliOptions o("llmforge data report --output DIR", "Prints the report of a data pipeline output folder.");
-  o.add("output", "", "output folder of `llmforge data run`");
+  CliOptions o("llmforge data report --out DIR", "Prints the report of a data pipeline output folder.");
+  o.add("out", "", "output folder of `llmforge data run`");
+  o.add_alias("output", "out");
   o.add("explain", "0", "print N removed examples per reason");
   if (!o.parse(argc, argv)) return 0;
-  if (o.get("output").empty()) ErrorBuilder("cli") << "--output is required";
+  if (o.get("out").empty()) ErrorBuilder("cli") << "--out is required";
   size_t explain = static_cast<size_t>(o.get_int("explain"));
-  auto report = data::build_report(o.get("output"), std::max<size_t>(explain, 5));
+  auto report = data::build_report(o.get("out"), std::max<size_t>(explain, 5));
   std::fputs(report.format(explain).c_str(), stdout);
   return 0;
 }

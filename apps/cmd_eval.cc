@@ -20,14 +20,14 @@
 #include "eval/world_eval.h"
 #include "eval/world_icl.h"
 #include "model/model_io.h"
-#include "pretrain/data_loader.h"
-#include "pretrain/validation.h"
+#include "train/data_loader.h"
+#include "train/validation.h"
 #include "tokenizer/tokenizer.h"
 
 namespace llmforge {
 namespace {
 
-constexpr int kByteVocab = 257;  // llmforge quickstart models: 256 bytes + BOS
+constexpr int kByteVocab = 257;  // byte-level models: 256 bytes + BOS
 
 int run_eval_icl(int argc, char** argv) {
   CliOptions opts("llmforge eval icl --model DIR [--world DIR] [options]",
@@ -44,7 +44,8 @@ int run_eval_icl(int argc, char** argv) {
       .add("shots", "", "comma-separated numbers of examples (default 0,1,4,8; with --world 0,1,2,4,8)")
       .add("trials", "50", "queries per number of examples (with --world: per attribute)")
       .add("seed", "1", "seed for the queries and examples")
-      .add("json", "", "also write the results to this JSON file");
+      .add("out", "", "also write the results to this JSON file")
+      .add_alias("json", "out");
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
   if (dir.empty()) ErrorBuilder("cli") << "--model is required";
@@ -97,7 +98,7 @@ int run_eval_icl(int argc, char** argv) {
     o.seed = uint64_t(opts.get_int("seed"));
     WorldIclResult r = evaluate_world_icl(*model, *tok, load_qa_items(opts.get("world") + "/eval/qa.jsonl"), o);
     print_world_icl(stdout, r);
-    if (!opts.get("json").empty()) write_file_atomic(opts.get("json"), world_icl_to_json(r).dump(2) + "\n");
+    if (!opts.get("out").empty()) write_file_atomic(opts.get("out"), world_icl_to_json(r).dump(2) + "\n");
     return 0;
   }
   auto points = evaluate_icl(*model, codec, opts.get("task"), shots, trials,
@@ -110,8 +111,8 @@ int run_eval_icl(int argc, char** argv) {
     results.push_back({{"examples", p.examples}, {"correct", p.correct}, {"trials", p.trials},
                        {"accuracy", p.accuracy()}});
   }
-  if (!opts.get("json").empty()) {
-    write_file_atomic(opts.get("json"),
+  if (!opts.get("out").empty()) {
+    write_file_atomic(opts.get("out"),
                       nlohmann::json{{"task", opts.get("task")}, {"results", results}}.dump(2) + "\n");
   }
   return 0;
@@ -132,11 +133,13 @@ int run_eval_world(int argc, char** argv) {
       .add("tokenizer", "", "tokenizer name or path (empty: the model directory's tokenizer.json)")
       .add("data", "", "data pipeline output with val token shards: adds validation bits/byte")
       .add("val-windows", "32", "validation windows (of the model's context length) with --data")
-      .add("val-batch", "4", "validation windows per forward pass")
+      .add("micro-batch", "4", "validation windows per forward pass")
+      .add_alias("val-batch", "micro-batch")
       .add("out", "", "also write the results (tallies and every chat) to this JSON file")
       .add("max-questions", "0", "at most this many QA questions per split, evenly spaced (0: all)")
       .add("max-new-tokens", "48", "reply length limit in tokens")
-      .add("batch", "32", "chats decoded together")
+      .add("max-batch", "32", "chats decoded together (KV-cache slots)")
+      .add_alias("batch", "max-batch")
       .add("show", "4", "sample chats to print")
       .add_flag("probe", "base model: complete fact statements instead of chatting (no identity items)");
   if (!opts.parse(argc, argv)) return 0;
@@ -145,11 +148,11 @@ int run_eval_world(int argc, char** argv) {
   if (world.empty()) ErrorBuilder("cli") << "--world is required";
   ChatEvalOptions options;
   options.max_new_tokens = int(opts.get_int("max-new-tokens"));
-  options.batch = int(opts.get_int("batch"));
+  options.batch = int(opts.get_int("max-batch"));
   if (options.max_new_tokens <= 0) ErrorBuilder("cli") << "--max-new-tokens must be positive";
   if (options.batch <= 0) ErrorBuilder("cli") << "--batch must be positive";
   const int val_windows = int(opts.get_int("val-windows"));
-  const int val_batch = int(opts.get_int("val-batch"));
+  const int val_batch = int(opts.get_int("micro-batch"));
   if (val_windows <= 0 || val_batch <= 0)
     ErrorBuilder("cli") << "--val-windows and --val-batch must be positive";
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "apps/command.h"
+#include "apps/option_groups.h"
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "core/timer.h"
@@ -25,11 +26,11 @@ int run_generate(int argc, char** argv) {
       .add("n", "1", "samples of the prompt, decoded together in one batch")
       .add("stop", "", "stop string (generation ends before it)")
       .add("system", "", "system prompt (with --chat)")
-      .add("precision", "fp32", "matrix-product inputs: fp32 or bf16")
       .add_flag("chat", "render the prompt as a user turn and stop at <|end|>")
       .add_flag("bos", "start a plain prompt with <|bos|>, as documents start in training", true);
   add_sampler_options(opts, SamplerSettings{});
   opts.allow_positional("prompt", "text to continue");
+  add_precision_option(opts);
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
   if (dir.empty()) ErrorBuilder("cli") << "--model DIR is required";
@@ -38,7 +39,7 @@ int run_generate(int argc, char** argv) {
   const int n = int(opts.get_int("n")), max_tokens = int(opts.get_int("max-tokens"));
   if (n <= 0 || max_tokens <= 0) ErrorBuilder("cli") << "--n and --max-tokens must be positive";
 
-  auto model = load_model(dir, parse_precision(opts.get("precision")));
+  auto model = load_model(dir, precision_from_options(opts));
   Tokenizer tok = Tokenizer::load(dir);
   GenerationRequest req;
   req.sampling = sampler_from_options(opts);

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "apps/command.h"
-#include "apps/model_options.h"
+#include "apps/option_groups.h"
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "model/model_io.h"
@@ -39,16 +39,17 @@ int run_loss(int argc, char** argv) {
                   "plus one (every token but the first is predicted from those before it).");
   opts.add("model", "", "model directory (config.json, model.safetensors) (required)")
       .add("tokens", "", "token file (required)")
-      .add("batch", "16", "sequences evaluated together")
-      .add("precision", "fp32", "matrix-product inputs: fp32 or bf16");
+      .add("micro-batch", "16", "sequences evaluated together")
+      .add_alias("batch", "micro-batch");
+  add_precision_option(opts);
   if (!opts.parse(argc, argv)) return 0;
   if (opts.get("model").empty() || opts.get("tokens").empty()) {
     ErrorBuilder("cli") << "--model and --tokens are required";
   }
-  auto model = load_model(opts.get("model"), parse_precision(opts.get("precision")));
+  auto model = load_model(opts.get("model"), precision_from_options(opts));
   auto sequences = read_token_lines(opts.get("tokens"), model->config().vocab_size,
                                     model->config().max_seq_len);
-  int batch = int(opts.get_int("batch"));
+  int batch = int(opts.get_int("micro-batch"));
   if (batch <= 0) ErrorBuilder("cli") << "--batch must be positive";
   SequenceLoss loss = sequence_loss(*model, sequences, batch);
   if (loss.tokens == 0) ErrorBuilder("loss") << opts.get("tokens") << ": no token to predict";

@@ -8,7 +8,7 @@
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "core/svg_plot.h"
-#include "pretrain/metrics_log.h"
+#include "train/metrics_log.h"
 
 namespace llmforge {
 namespace {

@@ -6,12 +6,14 @@
 #include <sstream>
 
 #include "apps/command.h"
-#include "apps/model_options.h"
+#include "apps/option_groups.h"
 #include "core/atomic_file.h"
 #include "core/cli_options.h"
 #include "core/error.h"
-#include "pretrain/distributed.h"
+#include "core/log.h"
 #include "pretrain/pretrain.h"
+#include "train/checkpoint.h"
+#include "train/distributed.h"
 
 namespace llmforge {
 namespace {
@@ -66,6 +68,13 @@ void apply_preset(CliOptions& opts, const std::string& name) {
     opts.set_if_absent(key, value);
 }
 
+// "--dim, --seq"
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 std::vector<std::string> split_prompts(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -80,80 +89,76 @@ int run_pretrain(int argc, char** argv) {
                   "Pretrains a base model on the data pipeline's token shards (DIR/tokens/train-*.bin,\n"
                   "validation from val-*.bin). Multi-process: mpirun -np N llmforge pretrain ...\n"
                   "Precedence: command line > --config file > --preset > defaults.");
+  const PretrainConfig d;  // the defaults
   opts.add("data", "", "data pipeline output directory (or a folder of shards) (required)")
       .add("tokenizer", "", "tokenizer (model dir, tokenizer.json, .tiktoken or name): samples, bits per byte, model dir")
-      .add("out", "runs/pretrain", "output: checkpoints/, metrics.jsonl, model/")
       .add("config", "", "JSON file of settings (keys are these option names)")
       .add("preset", "tiny", "model and batch preset: tiny (~1M), small (~14M), medium (~50M), gpt2 (124M)")
-      .add("init-from", "", "start from this model directory instead of random weights")
-      .add("steps", "1000", "optimizer steps")
-      .add("micro-batch", "8", "sequences per forward/backward")
-      .add("batch-tokens", "0", "tokens per optimizer step over all processes (gradient accumulation); 0 = one micro-batch")
-      .add("lr", "3e-3", "peak learning rate")
-      .add("min-lr-ratio", "0.1", "final learning rate as a fraction of the peak")
-      .add("warmup", "50", "linear warmup steps")
-      .add("schedule", "cosine", "decay after warmup: cosine, wsd or constant")
-      .add("decay-fraction", "0.2", "WSD: fraction of steps spent decaying")
-      .add("weight-decay", "0.1", "AdamW decoupled weight decay (linear layers only)")
-      .add("beta1", "0.9", "AdamW beta1")
-      .add("beta2", "0.95", "AdamW beta2")
-      .add("grad-clip", "1.0", "max global gradient norm (0 disables)")
-      .add("precision", "fp32", "matrix-product inputs: fp32 or bf16")
-      .add("seed", "1", "seed for initialisation and data order")
-      .add("init-std", "0.02", "standard deviation of initial weights")
-      .add("eval-every", "100", "steps between validation losses")
-      .add("eval-windows", "32", "validation windows (fixed, from val shards)")
-      .add("sample-every", "0", "steps between text samples (0: only at the end)")
+      .add("init-from", "", "start from this model directory instead of random weights (its shape wins)");
+  add_run_options(opts,
+                  {d.out_dir, d.steps, d.seed, d.eval_every, d.checkpoint_every, d.keep_checkpoints,
+                   d.max_bad_steps, d.log_interval_s, d.resume},
+                  "output: checkpoints/, metrics.jsonl, model/", "optimizer steps");
+  add_batch_options(opts, {d.micro_batch, 1});
+  opts.add("batch-tokens", std::to_string(d.batch_tokens),
+           "tokens per optimizer step over all processes, instead of --accum (0: from --accum)");
+  add_optimizer_options(opts, d.schedule, d.adamw);
+  add_precision_option(opts);
+  opts.add("init-std", option_number(d.init_std), "standard deviation of initial weights")
+      .add("eval-windows", std::to_string(d.eval_windows), "validation windows (fixed, from val shards)")
+      .add("sample-every", std::to_string(d.sample_every), "steps between text samples (0: only at the end)")
       .add("prompts", "", "sample prompts separated by |")
-      .add("sample-tokens", "48", "tokens per sample")
-      .add("checkpoint-every", "500", "steps between checkpoints")
-      .add("keep", "2", "recent checkpoints kept (the best one is kept too)")
-      .add("max-bad-steps", "5", "stop after this many non-finite steps in a row")
-      .add("log-interval", "10", "seconds between progress lines when not on a terminal")
-      .add_flag("align-docs", "start training windows at document starts")
-      .add_flag("resume", "continue from the latest checkpoint in --out");
-  ModelConfig shape_defaults = pretrain_preset("tiny").model;
-  add_model_shape_options(opts, shape_defaults);
+      .add("sample-tokens", std::to_string(d.sample_tokens), "tokens per sample")
+      .add_flag("align-docs", "start training windows at document starts", d.align_to_documents);
+  add_model_shape_options(opts, pretrain_preset("tiny").model);
+  for (const char* preset_filled : {"dim", "layers", "heads", "kv-heads", "ffn", "seq", "tied", "micro-batch",
+                                    "batch-tokens", "lr", "steps", "warmup"})
+    opts.set_default_note(preset_filled, "from --preset");
   if (!opts.parse(argc, argv)) return 0;
   if (!opts.get("config").empty()) apply_config_file(opts, opts.get("config"));
+  if (opts.given("accum") && opts.given("batch-tokens")) {
+    ErrorBuilder("cli") << "give --accum or --batch-tokens, not both";
+  }
+  const bool accum_given = opts.given("accum");
   apply_preset(opts, opts.get("preset"));
   if (opts.get("data").empty()) ErrorBuilder("cli") << "--data is required";
 
   PretrainConfig cfg;
   cfg.data_dir = opts.get("data");
   cfg.tokenizer = opts.get("tokenizer");
-  cfg.out_dir = opts.get("out");
   cfg.init_from = opts.get("init-from");
   cfg.align_to_documents = opts.get_bool("align-docs");
+  const std::vector<std::string> shape = shape_options_on_command_line(opts);
+  if (!cfg.init_from.empty() && !shape.empty()) {
+    ErrorBuilder("cli") << "--init-from " << cfg.init_from << " brings its own shape; remove " << join(shape);
+  }
   opts.set_if_absent("vocab", "1");  // the shards decide the vocabulary
   cfg.model = model_config_from_options(opts);
-  cfg.steps = opts.get_int("steps");
-  cfg.micro_batch = int(opts.get_int("micro-batch"));
-  cfg.batch_tokens = opts.get_int("batch-tokens");
-  cfg.schedule.kind = parse_lr_schedule(opts.get("schedule"));
-  cfg.schedule.max_lr = opts.get_double("lr");
-  cfg.schedule.min_lr = opts.get_double("lr") * opts.get_double("min-lr-ratio");
-  cfg.schedule.warmup_steps = opts.get_int("warmup");
-  cfg.schedule.decay_fraction = opts.get_double("decay-fraction");
-  cfg.adamw.weight_decay = opts.get_double("weight-decay");
-  cfg.adamw.beta1 = opts.get_double("beta1");
-  cfg.adamw.beta2 = opts.get_double("beta2");
-  cfg.adamw.grad_clip = opts.get_double("grad-clip");
-  cfg.precision = parse_precision(opts.get("precision"));
-  cfg.seed = uint64_t(opts.get_int("seed"));
+  const RunSettings run = run_from_options(opts);
+  cfg.out_dir = run.out;
+  cfg.steps = run.steps;
+  cfg.seed = run.seed;
+  cfg.eval_every = run.eval_every;
+  cfg.checkpoint_every = run.checkpoint_every;
+  cfg.keep_checkpoints = run.keep;
+  cfg.max_bad_steps = run.max_bad_steps;
+  cfg.log_interval_s = run.log_interval_s;
+  cfg.resume = run.resume;
+  if (cfg.resume && !shape.empty() && !read_checkpoint_pointer(cfg.out_dir + "/checkpoints/latest").empty()) {
+    LLMF_LOG(Warn) << "--resume continues the checkpoint in " << cfg.out_dir << ", whose shape wins: "
+                   << join(shape) << " ignored";
+  }
+  const BatchSettings batch = batch_from_options(opts);
+  cfg.micro_batch = batch.micro_batch;
+  cfg.batch_tokens = accum_given ? 0 : opts.get_int("batch-tokens");
+  cfg.grad_accum = batch.accum;
+  optimizer_from_options(opts, cfg.schedule, cfg.adamw);
+  cfg.precision = precision_from_options(opts);
   cfg.init_std = float(opts.get_double("init-std"));
-  cfg.eval_every = int(opts.get_int("eval-every"));
   cfg.eval_windows = int(opts.get_int("eval-windows"));
   cfg.sample_every = int(opts.get_int("sample-every"));
   cfg.sample_prompts = split_prompts(opts.get("prompts"));
   cfg.sample_tokens = int(opts.get_int("sample-tokens"));
-  cfg.checkpoint_every = int(opts.get_int("checkpoint-every"));
-  cfg.keep_checkpoints = int(opts.get_int("keep"));
-  cfg.max_bad_steps = int(opts.get_int("max-bad-steps"));
-  cfg.log_interval_s = opts.get_double("log-interval");
-  cfg.resume = opts.get_bool("resume");
-  if (cfg.eval_every <= 0) ErrorBuilder("cli") << "--eval-every must be positive";
-  if (cfg.keep_checkpoints < 1) ErrorBuilder("cli") << "--keep must be at least 1";
 
   Distributed dist;
   PretrainSummary s = run_pretraining(cfg, dist);

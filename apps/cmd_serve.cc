@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "apps/command.h"
+#include "apps/option_groups.h"
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "model/model_io.h"
@@ -35,8 +36,8 @@ int run_serve(int argc, char** argv) {
       .add("max-tokens", "1024", "largest max_tokens a request may ask for")
       .add("default-max-tokens", "256", "max_tokens when a request gives none")
       .add("context", "0", "context per sequence in tokens (0: the model's)")
-      .add("http-threads", "96", "connections served at once")
-      .add("precision", "fp32", "matrix-product inputs: fp32 or bf16");
+      .add("http-threads", "96", "connections served at once");
+  add_precision_option(opts);
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
   if (dir.empty()) ErrorBuilder("cli") << "--model DIR is required";
@@ -61,7 +62,7 @@ int run_serve(int argc, char** argv) {
     ErrorBuilder("cli") << "--max-batch, --max-tokens, --default-max-tokens and --http-threads "
                            "must be positive; --max-queue and --context not negative";
   }
-  auto model = load_model(dir, parse_precision(opts.get("precision")));
+  auto model = load_model(dir, precision_from_options(opts));
   Tokenizer tok = Tokenizer::load(dir);
   serve::Server server(std::move(model), std::move(tok), so);
   const int port = server.start();

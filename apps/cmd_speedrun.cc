@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "apps/command.h"
+#include "apps/option_groups.h"
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "speedrun/speedrun.h"
@@ -18,11 +19,11 @@ int run_speedrun_command(int argc, char** argv) {
   opts.add("preset", "default", "tiny or default")
       .add("out", "runs/speedrun", "output folder (cleared first unless --resume)")
       .add("seed", "1", "world, initialisation and data-order seed")
-      .add("threads", "0", "data pipeline and tokenizer threads (0: all cores)")
       .add("people", "", "override the preset's number of people")
       .add("pretrain-steps", "", "override the preset's pretraining steps")
       .add("sft-epochs", "", "override the preset's SFT epochs")
       .add_flag("resume", "continue pretraining and SFT from their latest checkpoints");
+  add_threads_option(opts, "data pipeline and tokenizer");
   if (!opts.parse(argc, argv)) return 0;
   SpeedrunConfig config;
   config.preset = speedrun_preset(opts.get("preset"));
@@ -32,7 +33,7 @@ int run_speedrun_command(int argc, char** argv) {
   if (opts.given("sft-epochs")) config.preset.sft_epochs = opts.get_double("sft-epochs");
   if (config.preset.pretrain_steps <= 0) ErrorBuilder("cli") << "--pretrain-steps must be positive";
   config.out_dir = opts.get("out");
-  config.threads = int(opts.get_int("threads"));
+  config.threads = threads_from_options(opts);
   config.resume = opts.get_bool("resume");
   SpeedrunResult r = run_speedrun(config);
   std::printf("\nspeedrun finished in %.1f min: QA accuracy %.1f%% (QA-trained people), %.1f%% (held-out "

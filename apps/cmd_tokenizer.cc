@@ -11,6 +11,7 @@
 #include <string>
 
 #include "apps/command.h"
+#include "apps/option_groups.h"
 #include "core/atomic_file.h"
 #include "core/cli_options.h"
 #include "core/error.h"
@@ -52,26 +53,27 @@ AllowedSpecial allowed_from(const CliOptions& opts) {
 }
 
 int run_train(int argc, char** argv) {
-  CliOptions opts("llmforge tokenizer train --output DIR FILE...",
+  CliOptions opts("llmforge tokenizer train --out DIR FILE...",
                   "Trains a byte-level BPE tokenizer on text files (.jsonl: one document per "
                   "line, field --field) and writes DIR/tokenizer.json and DIR/tokenizer.tiktoken.");
-  opts.add("output", "", "directory to write the tokenizer to (e.g. the model directory)")
+  opts.add("out", "", "directory to write the tokenizer to (e.g. the model directory)")
+      .add_alias("output", "out")
       .add("vocab-size", "32768", "vocabulary size, including 256 byte tokens and special tokens")
       .add("field", "text", "JSON field holding the text in .jsonl files")
       .add("max-doc-chars", "0", "cut each document after this many characters (0: no cap)")
       .add("special", "", "extra special tokens, comma-separated (the chat tokens are always reserved)")
       .add("pattern", "llmforge", "split pattern: llmforge (digits one by one), o200k, cl100k, gpt2")
       .add("name", "llmforge", "tokenizer name stored in the files")
-      .add("threads", "0", "counting threads (0: all)")
       .allow_positional("FILE", "training text files");
+  add_threads_option(opts, "counting");
   if (!opts.parse(argc, argv)) return 0;
-  if (opts.get("output").empty()) throw Error("tokenizer", "--output DIR is required");
+  if (opts.get("out").empty()) throw Error("tokenizer", "--out DIR is required");
   if (opts.positional().empty()) throw Error("tokenizer", "no training files given");
   TrainerOptions o;
   o.vocab_size = static_cast<uint32_t>(opts.get_int("vocab-size"));
   o.max_doc_chars = static_cast<size_t>(opts.get_int("max-doc-chars"));
   o.extra_special_tokens = split_list(opts.get("special"));
-  o.n_threads = static_cast<int>(opts.get_int("threads"));
+  o.n_threads = threads_from_options(opts);
   o.name = opts.get("name");
   o.progress = true;
   auto pattern = split_pattern_from_name(opts.get("pattern"));
@@ -85,8 +87,8 @@ int run_train(int argc, char** argv) {
                static_cast<unsigned long long>(trainer.documents()), trainer.bytes() / 1e6,
                trainer.unique_pieces(), count_s);
   Tokenizer tok = trainer.train();
-  std::filesystem::create_directories(opts.get("output"));
-  std::string dir = opts.get("output");
+  std::filesystem::create_directories(opts.get("out"));
+  std::string dir = opts.get("out");
   tok.save_tokenizer_json(dir + "/tokenizer.json");
   tok.save_tiktoken(dir + "/tokenizer.tiktoken");
   std::printf("trained %u tokens in %.1f s (counting %.1f s): %s/tokenizer.json, %s/tokenizer.tiktoken\n",

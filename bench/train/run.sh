@@ -16,9 +16,9 @@ modes=fp32
 if grep -qE 'avx512_bf16|amx_bf16' /proc/cpuinfo || [ "${BF16:-0}" = 1 ]; then modes=fp32,bf16; fi
 
 configs=(
-  "2M   --dim 128 --layers 4 --heads 4 --kv-heads 4 --ffn 384 --vocab 4096 --seq 256 --batch 8"
-  "14M  --dim 384 --layers 6 --heads 6 --kv-heads 6 --ffn 1024 --vocab 4096 --seq 256 --batch 8"
-  "51M  --dim 640 --layers 8 --heads 10 --kv-heads 10 --ffn 1792 --vocab 8192 --seq 256 --batch 8"
+  "2M   --dim 128 --layers 4 --heads 4 --kv-heads 4 --ffn 384 --vocab 4096 --seq 256 --micro-batch 8"
+  "14M  --dim 384 --layers 6 --heads 6 --kv-heads 6 --ffn 1024 --vocab 4096 --seq 256 --micro-batch 8"
+  "51M  --dim 640 --layers 8 --heads 10 --kv-heads 10 --ffn 1792 --vocab 8192 --seq 256 --micro-batch 8"
 )
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); torch modes: $modes"
 printf "%-5s %12s %8s %14s %14s %8s\n" config "ours tok/s" MFU "torch fp32" "torch bf16" ratio

@@ -28,6 +28,20 @@ CliOptions& CliOptions::add_flag(const std::string& name, const std::string& hel
   return *this;
 }
 
+CliOptions& CliOptions::add_alias(const std::string& old_name, const std::string& name) {
+  LLMF_CHECK(options_.count(name)) << "alias --" << old_name << " of undeclared --" << name;
+  LLMF_CHECK(!options_.count(old_name) && !aliases_.count(old_name)) << "option --" << old_name << " declared twice";
+  aliases_[old_name] = name;
+  options_[name].aliases.push_back(old_name);
+  return *this;
+}
+
+CliOptions& CliOptions::set_default_note(const std::string& name, const std::string& note) {
+  LLMF_CHECK(options_.count(name)) << "option --" << name << " was never declared";
+  options_[name].default_note = note;
+  return *this;
+}
+
 CliOptions& CliOptions::allow_positional(const std::string& name, const std::string& help) {
   positional_name_ = name;
   positional_help_ = help;
@@ -62,12 +76,20 @@ bool CliOptions::parse(const std::vector<std::string>& args) {
       name = name.substr(0, eq);
       has_value = true;
     }
+    // A deprecated name (or --no-<deprecated flag>) works, with a warning.
+    const bool negated = !aliases_.count(name) && name.rfind("no-", 0) == 0 && aliases_.count(name.substr(3));
+    if (auto a = aliases_.find(negated ? name.substr(3) : name); a != aliases_.end()) {
+      std::fprintf(stderr, "warning: --%s is deprecated; use --%s%s\n", a->first.c_str(),
+                   negated ? "no-" : "", a->second.c_str());
+      name = (negated ? "no-" : "") + a->second;
+    }
     auto it = options_.find(name);
     if (it == options_.end() && name.rfind("no-", 0) == 0) {
       auto neg = options_.find(name.substr(3));
       if (neg != options_.end() && neg->second.is_flag && !has_value) {
         neg->second.value = "false";
         neg->second.given = true;
+        neg->second.on_command_line = true;
         continue;
       }
     }
@@ -86,6 +108,7 @@ bool CliOptions::parse(const std::vector<std::string>& args) {
       opt.value = value;
     }
     opt.given = true;
+    opt.on_command_line = true;
   }
   return true;
 }
@@ -102,11 +125,14 @@ std::string CliOptions::help() const {
     out << "  --" << name;
     if (!opt.is_flag) out << " VALUE";
     out << "\n      " << opt.help;
-    if (opt.is_flag) {
+    if (!opt.default_note.empty()) {
+      out << " (default: " << opt.default_note << ")";
+    } else if (opt.is_flag) {
       out << " (default: " << (opt.default_value == "true" ? "on" : "off") << ")";
     } else {
       out << " (default: " << (opt.default_value.empty() ? "none" : opt.default_value) << ")";
     }
+    for (const std::string& alias : opt.aliases) out << "\n      deprecated name: --" << alias;
     out << "\n";
   }
   out << "  --help\n      print this help\n";
@@ -160,5 +186,7 @@ bool CliOptions::get_bool(const std::string& name) const {
 }
 
 bool CliOptions::given(const std::string& name) const { return find(name).given; }
+
+bool CliOptions::on_command_line(const std::string& name) const { return find(name).on_command_line; }
 
 }  // namespace llmforge

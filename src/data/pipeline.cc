@@ -40,7 +40,7 @@ std::string stage3_stats_path(const std::string& out, size_t i) {
 }
 
 std::vector<InputFile> load_manifest(const PipelineConfig& config) {
-  if (config.output_dir.empty()) ErrorBuilder("data") << "no output folder given (--output)";
+  if (config.output_dir.empty()) ErrorBuilder("data") << "no output folder given (--out)";
   if (config.shard_count < 1 || config.shard_index < 0 || config.shard_index >= config.shard_count)
     ErrorBuilder("data") << "bad shard " << config.shard_index << "/" << config.shard_count
                          << " (want i/n with 0 <= i < n)";

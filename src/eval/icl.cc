@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
-#include "infer/reference_generate.h"
+#include "infer/batch_generator.h"
 
 namespace llmforge {
 namespace {
@@ -85,23 +85,16 @@ std::vector<IclPoint> evaluate_icl(Model& model, const IclTextCodec& codec, cons
         ErrorBuilder("eval") << k << " examples of task " << task << " need " << ids.size()
                              << " tokens; the model's context is " << model.config().max_seq_len;
       }
-      SampleSettings greedy;
+      // Greedy tokens until the decoded text holds a newline (KV-cache engine).
+      SamplerSettings greedy;
       greedy.temperature = 0.0;
-      greedy.max_new_tokens = std::min(24, model.config().max_seq_len - int(ids.size()));
-      Rng unused(0);
-      // Generate token by token until the decoded text holds a newline.
-      std::vector<int32_t> out;
       std::string text;
-      std::vector<int32_t> context = ids;
-      for (int i = 0; i < greedy.max_new_tokens; ++i) {
-        SampleSettings one = greedy;
-        one.max_new_tokens = 1;
-        auto next = reference_generate(model, context, one, unused);
-        context.push_back(next[0]);
-        out.push_back(next[0]);
-        text = codec.decode(out);
-        if (text.find('\n') != std::string::npos || next[0] == codec.bos) break;
-      }
+      generate_tokens(model, ids, greedy, std::min(24, model.config().max_seq_len - int(ids.size())),
+                      codec.bos >= 0 ? std::vector<int32_t>{codec.bos} : std::vector<int32_t>{},
+                      [&](const std::vector<int32_t>& out) {
+                        text = codec.decode(out);
+                        return text.find('\n') == std::string::npos;
+                      });
       text = text.substr(0, text.find('\n'));
       point.correct += trim(text) == answer;
       ++point.trials;

@@ -24,7 +24,7 @@ struct IclTextCodec {
   int32_t bos = -1;
 };
 
-// Codec for byte-level models (256 bytes + BOS 256, as `llmforge quickstart` trains).
+// Codec for byte-level models (256 bytes + BOS 256, as pretrained on byte shards).
 IclTextCodec byte_level_codec();
 
 struct IclPoint {

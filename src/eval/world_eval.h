@@ -27,7 +27,7 @@
 
 #include "infer/chat_format.h"
 #include "model/model.h"
-#include "pretrain/validation.h"
+#include "train/validation.h"
 #include "tokenizer/tokenizer.h"
 
 namespace llmforge {

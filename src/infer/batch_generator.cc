@@ -191,4 +191,27 @@ std::vector<SequenceUpdate> BatchGenerator::step() {
   return updates;
 }
 
+std::vector<int32_t> generate_tokens(const Model& model, const std::vector<int32_t>& prompt,
+                                     const SamplerSettings& sampling, int max_new_tokens,
+                                     const std::vector<int32_t>& stop_tokens,
+                                     const std::function<bool(const std::vector<int32_t>&)>& keep_going) {
+  std::vector<int32_t> out;
+  if (max_new_tokens <= 0) return out;
+  BatchGenerator gen(model, nullptr, 1);
+  GenerationRequest r;
+  r.prompt = prompt;
+  r.sampling = sampling;
+  r.max_new_tokens = max_new_tokens;
+  r.stop_tokens = stop_tokens;
+  const int id = gen.add(std::move(r));
+  while (gen.active() > 0) {
+    for (const SequenceUpdate& u : gen.step()) {
+      out.insert(out.end(), u.tokens.begin(), u.tokens.end());
+      const bool go_on = !keep_going || keep_going(out);  // sees the last token too
+      if (u.finish == FinishReason::kNone && !go_on) gen.cancel(id);
+    }
+  }
+  return out;
+}
+
 }  // namespace llmforge

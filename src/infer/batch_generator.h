@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,5 +91,14 @@ class BatchGenerator {
   std::vector<float> logits_;
   int64_t prefill_tokens_ = 0, decoded_tokens_ = 0;
 };
+
+// One prompt's tokens without a tokenizer: pretraining samples, in-context
+// evaluations and tests. `keep_going`, when given, sees the new tokens after each
+// one (the last one too) and returns false to stop early. Returns the new tokens (a stop token that
+// ended the sequence included). Throws Error("generate") as BatchGenerator::add.
+std::vector<int32_t> generate_tokens(const Model& model, const std::vector<int32_t>& prompt,
+                                     const SamplerSettings& sampling, int max_new_tokens,
+                                     const std::vector<int32_t>& stop_tokens = {},
+                                     const std::function<bool(const std::vector<int32_t>&)>& keep_going = nullptr);
 
 }  // namespace llmforge

@@ -1,12 +1,13 @@
 // `llmforge pretrain`: turns token shards into a base model.
 //
-// Each optimizer step accumulates gradients over micro-batches until it has seen
-// `batch_tokens` tokens (over all processes), sums gradients across processes, skips
-// the step if the loss or gradient norm is not finite (stopping after
-// `max_bad_steps` in a row), then clips and applies AdamW with the learning-rate
-// schedule. Validation loss and bits per byte, text samples and checkpoints come at
-// set intervals. A resumed run continues bitwise identically: the checkpoint holds
-// the weights, the AdamW state, the step and the data loader's position.
+// Training windows come from the token shards (train/data_loader.h), each process
+// taking its share; the shared loop (train/train_loop.h) accumulates gradients
+// over micro-batches until a step has seen `batch_tokens` tokens over all
+// processes, sums them across processes, guards against non-finite steps, clips
+// and applies AdamW with the learning-rate schedule. Validation loss and bits per
+// byte, greedy text samples (KV-cache engine) and checkpoints come at set
+// intervals. A resumed run continues bitwise identically: the checkpoint holds the
+// weights, the AdamW state, the step and the data loader's position.
 #pragma once
 
 #include <functional>
@@ -17,11 +18,10 @@
 #include "model/config.h"
 #include "model/model.h"
 #include "train/adamw.h"
+#include "train/distributed.h"
 #include "train/lr_schedule.h"
 
 namespace llmforge {
-
-class Distributed;
 
 struct PretrainConfig {
   std::string data_dir;   // data pipeline output (tokens/train-*.bin, tokens/val-*.bin)
@@ -29,12 +29,13 @@ struct PretrainConfig {
   std::string out_dir = "runs/pretrain";
   bool align_to_documents = false;
 
-  ModelConfig model;      // vocab_size is taken from the shards
+  ModelConfig model;      // vocab_size is taken from the shards; unused for a loaded model
   std::string init_from;  // optional model directory to start from instead of random weights
 
   long steps = 1000;
   int micro_batch = 8;     // sequences per forward/backward
-  long batch_tokens = 0;   // tokens per optimizer step over all ranks; 0 = one micro-batch each
+  long batch_tokens = 0;   // tokens per optimizer step over all ranks; 0 = from grad_accum
+  int grad_accum = 1;      // micro-batches per process per step when batch_tokens is 0
   LrSchedule schedule;     // total_steps is set from `steps`
   AdamWConfig adamw;
   Precision precision = Precision::kFp32;
@@ -52,7 +53,7 @@ struct PretrainConfig {
   bool resume = false;
   double log_interval_s = 10.0;
 
-  // Test hook: runs after each step's backward pass, before the all-reduce.
+  // Test hook: runs after step N's backward pass (N from 1), before the all-reduce.
   std::function<void(long step, Model& model)> after_backward;
 };
 

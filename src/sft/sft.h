@@ -3,14 +3,16 @@
 // Reads JSONL conversations (sft/conversations.h), renders them in the chat format
 // with the special tokens, and trains on the assistant's tokens only: each optimizer
 // step's loss is the mean cross-entropy over the assistant tokens (and their closing
-// <|end|>) of its rows (sft/sft_batcher.h). The loop mirrors pretraining: gradient
-// accumulation, AdamW, warmup + cosine learning rate, clipping, a guard that skips
-// non-finite steps, validation loss, checkpoints with latest/best pointers, bitwise
-// resume, metrics.jsonl (readable by `llmforge plot`) and a progress line.
+// <|end|>) of its rows (sft/sft_batcher.h). Training runs in the shared loop
+// (train/train_loop.h): gradient accumulation, AdamW, learning-rate schedule,
+// clipping, the non-finite guard, validation loss, checkpoints with latest/best
+// pointers, bitwise resume, metrics.jsonl and the progress line, and MPI data
+// parallelism (`mpirun -np N llmforge sft ...`: every process takes its share of
+// each step's rows, gradients are summed).
 //
 // Output under out_dir: checkpoints/step_*, metrics.jsonl, model/ (config.json,
 // model.safetensors, tokenizer.json; replaced as a whole at the end).
-// Throws Error("sft") for bad settings or data. Single process.
+// Throws Error("sft") for bad settings or data.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,7 @@
 
 #include "kernels/precision.h"
 #include "train/adamw.h"
+#include "train/distributed.h"
 #include "train/lr_schedule.h"
 
 namespace llmforge {
@@ -34,7 +37,7 @@ struct SftConfig {
   long steps = 0;        // optimizer steps; 0 = derive from `epochs`
   double epochs = 3;     // passes over the training conversations when steps == 0
   int micro_batch = 8;   // rows per forward/backward
-  int grad_accum = 1;    // micro-batches per optimizer step
+  int grad_accum = 1;    // micro-batches per process per optimizer step
   int seq_len = 0;       // row width in tokens; 0 = the model's context
   bool packing = true;   // false: one conversation per row (padding)
 
@@ -69,6 +72,6 @@ struct SftSummary {
   bool stopped_non_finite = false;
 };
 
-SftSummary run_sft(const SftConfig& config);
+SftSummary run_sft(const SftConfig& config, Distributed& dist);
 
 }  // namespace llmforge

@@ -8,12 +8,6 @@
 
 namespace llmforge {
 
-double SftBatch::weight_sum() const {
-  double s = 0;
-  for (float w : weights) s += w;
-  return s;
-}
-
 void make_sft_batch(const std::vector<std::vector<const SftConversation*>>& rows, int t,
                     SftBatch& out) {
   out.rows = int(rows.size());
@@ -22,7 +16,7 @@ void make_sft_batch(const std::vector<std::vector<const SftConversation*>>& rows
   out.inputs.assign(n, 0);
   out.targets.assign(n, 0);
   out.weights.assign(n, 0.0f);
-  out.conversations = 0;
+  out.aux.clear();
   out.real_tokens = 0;
   std::vector<int32_t> tokens;
   std::vector<uint8_t> mask;
@@ -32,7 +26,6 @@ void make_sft_batch(const std::vector<std::vector<const SftConversation*>>& rows
     for (const SftConversation* c : rows[r]) {
       tokens.insert(tokens.end(), c->tokens.begin(), c->tokens.end());
       mask.insert(mask.end(), c->loss_mask.begin(), c->loss_mask.end());
-      ++out.conversations;
     }
     LLMF_CHECK(tokens.size() <= size_t(t) + 1) << "row of " << tokens.size() << " tokens, width " << t;
     const size_t off = size_t(r) * t;

@@ -17,18 +17,13 @@
 #include <vector>
 
 #include "sft/conversations.h"
+#include "train/micro_batch.h"
 
 namespace llmforge {
 
-struct SftBatch {
-  int rows = 0, t = 0;
-  std::vector<int32_t> inputs;   // (rows, t)
-  std::vector<int32_t> targets;  // (rows, t)
-  std::vector<float> weights;    // (rows, t): 1 on assistant targets, 0 elsewhere
-  long conversations = 0;
-  long real_tokens = 0;          // input positions that are not padding
-  double weight_sum() const;
-};
+// A micro-batch of SFT rows: weights are 1 on assistant targets, 0 elsewhere
+// (padding included, whose tokens are 0).
+using SftBatch = MicroBatch;
 
 // Lays out `rows` (each a list of conversations whose lengths sum to at most t+1)
 // into `out` with the given width t; padding positions are token 0, weight 0.

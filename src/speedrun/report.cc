@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
-#include "pretrain/metrics_log.h"
+#include "train/metrics_log.h"
 
 namespace llmforge {
 namespace {

@@ -13,15 +13,14 @@
 #include "eval/knowledge_probe.h"
 #include "eval/world_icl.h"
 #include "eval/world_eval.h"
-#include "infer/reference_generate.h"
 #include "model/model_io.h"
-#include "pretrain/data_loader.h"
-#include "pretrain/distributed.h"
 #include "pretrain/pretrain.h"
 #include "sft/sft.h"
 #include "speedrun/noise_score.h"
 #include "speedrun/report.h"
 #include "tokenizer/trainer.h"
+#include "train/data_loader.h"
+#include "train/distributed.h"
 #include "world/world_io.h"
 
 namespace llmforge {
@@ -83,6 +82,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     }
   }
   fs::create_directories(out);
+  Distributed dist;  // a world of one unless launched by mpirun
   SpeedrunRecord record;
   record.preset = p.name;
   record.out_dir = out;
@@ -163,7 +163,6 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     const world::Person& heldout = world.people[1];
     c.sample_prompts = {heldout.name() + " was born in", heldout.name() + " works for", "17 + 25 ="};
     c.sample_tokens = 24;
-    Distributed dist;
     pre = run_pretraining(c, dist);
   });
   record.model = load_model_config(pre.model_dir);  // the vocabulary comes from the tokenizer
@@ -187,7 +186,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     c.eval_every = p.sft_eval_every;
     c.checkpoint_every = p.sft_eval_every * 4;
     c.resume = config.resume;
-    sft = run_sft(c);
+    sft = run_sft(c, dist);
   });
   record.sft_steps = sft.steps_done;
   record.sft_val_loss = sft.val_loss;

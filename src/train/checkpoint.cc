@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "model/model_io.h"
 #include "model/safetensors.h"
 
 namespace llmforge {
@@ -44,6 +45,21 @@ void save_checkpoint(const std::string& dir, const Model& model, const AdamW& op
   write_files(tmp, model, optimizer, meta);
   fs::rename(tmp, target);
   fs::path parent = target.parent_path();
+  fsync_directory(parent.empty() ? "." : parent.string());
+}
+
+void save_model_dir_atomic(const Model& model, const std::string& dir,
+                           const std::function<void(const std::string&)>& add_files) {
+  const std::string tmp = dir + ".tmp-" + std::to_string(::getpid());
+  const std::string old = dir + ".old-" + std::to_string(::getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  save_model(model, tmp);
+  if (add_files) add_files(tmp);
+  if (fs::exists(dir)) fs::rename(dir, old);
+  fs::rename(tmp, dir);
+  fs::remove_all(old);
+  fs::path parent = fs::path(dir).parent_path();
   fsync_directory(parent.empty() ? "." : parent.string());
 }
 

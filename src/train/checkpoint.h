@@ -27,6 +27,12 @@ void save_checkpoint(const std::string& dir, const Model& model, const AdamW& op
 // metadata. The model itself is loaded with load_model(dir).
 CheckpointMeta load_training_state(const std::string& dir, const Model& model, AdamW& optimizer);
 
+// Writes a finished model (config.json, model.safetensors, then `add_files(dir)`)
+// next to `dir` and swaps it into place, so `dir` is always either the previous
+// complete model or the new one. Every training stage's final model goes this way.
+void save_model_dir_atomic(const Model& model, const std::string& dir,
+                           const std::function<void(const std::string& dir)>& add_files = nullptr);
+
 // A run's checkpoints live in <root>/step_00000100, ... with text files <root>/latest
 // and <root>/best naming one of them (shared by pretraining and SFT).
 std::string checkpoint_step_name(long step);

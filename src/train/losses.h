@@ -17,6 +17,13 @@ namespace llmforge {
 double cross_entropy_backward(Model& model, const int32_t* targets, const float* weights,
                               double grad_scale, const float* dvalues = nullptr);
 
+// The same cross-entropy as a LogitsGradFn, for a loss that combines it with its
+// own d(loss)/d(values) in one Model::backward (a policy term and a value term):
+// adds sum_i w_i * CE_i of each chunk to `total` as the backward pass visits it.
+// `targets`, `weights` and `total` must outlive the backward call.
+LogitsGradFn cross_entropy_logits_grad(Model& model, const int32_t* targets, const float* weights,
+                                       double grad_scale, double& total);
+
 // Forward-only: sum_i w_i * CE_i over the last forward's rows; per-row losses into
 // row_losses when not null.
 double cross_entropy_eval(Model& model, const int32_t* targets, const float* weights,

@@ -1,4 +1,4 @@
-// A small generated corpus for the quickstart: short biographies of fictional
+// A small generated corpus for tests: short biographies of fictional
 // people (a fixed fact table rendered with varied phrasings) and arithmetic lines.
 // Deterministic for a seed. The full synthetic world of the speedrun is a separate,
 // larger generator; this one only needs to give a small model something learnable.

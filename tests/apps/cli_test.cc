@@ -1,5 +1,5 @@
 // The llmforge binary as a user runs it: help texts, the init -> loss round trip,
-// clear errors on bad input, and a short quickstart (the README's main job).
+// clear errors on bad input, and a few training steps through `bench train`.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -27,7 +27,7 @@ RunResult run(const std::string& args) {
 TEST(Cli, EveryCommandHasHelpListingDefaults) {
   RunResult top = run("--help");
   ASSERT_EQ(top.status, 0) << top.output;
-  for (const char* cmd : {"init", "loss", "quickstart", "bench train", "version", "world", "sft", "eval", "speedrun"}) {
+  for (const char* cmd : {"init", "loss", "bench train", "version", "world", "sft", "eval", "speedrun"}) {
     EXPECT_NE(top.output.find(std::string("  ") + cmd), std::string::npos) << cmd;
     RunResult help = run(std::string(cmd) + " --help");
     EXPECT_EQ(help.status, 0) << cmd;
@@ -92,22 +92,32 @@ TEST(Cli, InitThenLossMatchesTheLibrary) {
   EXPECT_NE(loss.output.find("longer than the context"), std::string::npos) << loss.output;
 }
 
-TEST(Cli, QuickstartTrainsSavesAndSamples) {
-  std::string out = testing::temp_dir("cli/quickstart");
-  std::filesystem::remove_all(out);
-  RunResult r = run("quickstart --out " + out +
-                    " --steps 40 --documents 400 --dim 32 --layers 1 --heads 2 --ffn 64 "
-                    "--seq 32 --batch 4 --eval-every 20");
+// The throughput bench runs real steps through the shared training loop: the
+// arenas line, a step time and an MFU against the measured GEMM peak.
+TEST(Cli, BenchTrainTimesStepsOfTheSharedLoop) {
+  RunResult r = run("bench train --dim 32 --layers 1 --heads 2 --ffn 64 --vocab 64 --seq 16 --micro-batch 2 "
+                    "--steps 2 --verbose");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("arenas: parameters"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("greedy"), std::string::npos) << r.output;
-  EXPECT_TRUE(std::filesystem::exists(out + "/model/model.safetensors"));
-  EXPECT_TRUE(std::filesystem::exists(out + "/model/training_state.safetensors"));
-  // The loss must have fallen from ln(257) = 5.55 within 40 steps.
+  EXPECT_NE(r.output.find("step 2:"), std::string::npos) << "one warm-up and two measured steps\n" << r.output;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("40/40 .*loss ([0-9.]+) val ([0-9.]+)")))
-      << r.output;
-  EXPECT_LT(std::stod(m[2]), 4.0) << r.output;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("tokens/s: ([0-9]+)  MFU: ([0-9.]+)%"))) << r.output;
+  EXPECT_GT(std::stod(m[1]), 0) << r.output;
+}
+
+// Shape options cannot reshape a model loaded with --init-from: refused by name.
+// Renamed options keep working under their old names, with a warning.
+TEST(Cli, LoadedModelShapeIsRefusedAndOldNamesWarn) {
+  RunResult r = run("pretrain --data /nonexistent --init-from /nonexistent/model --dim 64 --seq 32");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("brings its own shape; remove --dim, --seq"), std::string::npos) << r.output;
+  RunResult old = run("sft --model /nonexistent --train /nonexistent.jsonl --batch 4");
+  EXPECT_EQ(old.status, 1) << old.output;
+  EXPECT_NE(old.output.find("--batch is deprecated; use --micro-batch"), std::string::npos) << old.output;
+  RunResult help = run("sft --help");
+  EXPECT_NE(help.output.find("--micro-batch VALUE"), std::string::npos) << help.output;
+  EXPECT_NE(help.output.find("deprecated name: --batch"), std::string::npos) << help.output;
+  EXPECT_NE(help.output.find("--min-lr-ratio VALUE"), std::string::npos) << help.output;
 }
 
 }  // namespace

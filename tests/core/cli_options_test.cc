@@ -60,5 +60,33 @@ TEST(CliOptions, NegatedFlag) {
   EXPECT_FALSE(o.get_bool("tied"));
 }
 
+// A renamed option answers to its old name with a warning on stderr, and --help
+// lists the old name under the new one.
+TEST(CliOptions, DeprecatedAliasWorksWarnsAndIsListed) {
+  CliOptions o = make();
+  o.add_alias("output", "steps").add_alias("chatty", "verbose");
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE(o.parse({"--output", "7", "--no-chatty"}));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(o.get_int("steps"), 7);
+  EXPECT_TRUE(o.on_command_line("steps"));
+  EXPECT_FALSE(o.get_bool("verbose"));
+  EXPECT_NE(err.find("--output is deprecated; use --steps"), std::string::npos) << err;
+  EXPECT_NE(err.find("--chatty is deprecated; use --no-verbose"), std::string::npos) << err;
+  const std::string help = o.help();
+  EXPECT_NE(help.find("deprecated name: --output"), std::string::npos) << help;
+}
+
+TEST(CliOptions, SetIfAbsentIsNotTheCommandLine) {
+  CliOptions o = make();
+  ASSERT_TRUE(o.parse({"--lr", "0.5"}));
+  EXPECT_TRUE(o.set_if_absent("steps", "3"));
+  EXPECT_TRUE(o.given("steps"));
+  EXPECT_FALSE(o.on_command_line("steps"));
+  EXPECT_TRUE(o.on_command_line("lr"));
+  o.set_default_note("lr", "from --preset");
+  EXPECT_NE(o.help().find("(default: from --preset)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace llmforge

@@ -46,41 +46,42 @@ class DataCli : public ::testing::Test {
 };
 
 TEST_F(DataCli, RunPrintsTheReportWithExamplesAndOptionsSwitchFiltersOff) {
-  Result r = run("data --output " + (dir_ / "out") + " --text-field body --explain 1 --threads 2 " + in());
+  Result r = run("data --out " + (dir_ / "out") + " --text-field body --explain 1 --threads 2 " + in());
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("dedup_exact/exact_duplicate                              3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("c4/lorem_ipsum"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("      - lorem"), std::string::npos) << "an example per reason:\n" << r.out;
-  Result off = run("data run --output " + (dir_ / "off") + " --text-field body --no-c4 --jsonl-zstd 0 " + in());
+  Result off = run("data run --out " + (dir_ / "off") + " --text-field body --no-c4 --jsonl-zstd 0 " + in());
   ASSERT_EQ(off.rc, 0) << off.out;
   EXPECT_EQ(off.out.find("c4/lorem_ipsum"), std::string::npos) << off.out;
   EXPECT_NE(test::read_bytes(dir_ / "off/clean/000001.jsonl").find("Lorem ipsum"), std::string::npos);
-  Result rep = run("data report --output " + (dir_ / "out"));
+  Result rep = run("data report --output " + (dir_ / "out"));  // the old name still works
   ASSERT_EQ(rep.rc, 0) << rep.out;
+  EXPECT_NE(rep.out.find("--output is deprecated; use --out"), std::string::npos) << rep.out;
   EXPECT_NE(rep.out.find("dedup_exact/exact_duplicate"), std::string::npos) << rep.out;
 }
 
 TEST_F(DataCli, SlicedRunMatchesTheWholeRun) {
-  std::string common = " --text-field body --output " + (dir_ / "sliced") + " " + in();
+  std::string common = " --text-field body --out " + (dir_ / "sliced") + " " + in();
   for (const char* step : {"--stage filter --shard 0/2", "--stage filter --shard 1/2", "--stage dedup",
                            "--stage write --shard 0/2", "--stage write --shard 1/2"}) {
     Result r = run(std::string("data ") + step + common);
     ASSERT_EQ(r.rc, 0) << step << "\n" << r.out;
   }
-  Result whole = run("data --text-field body --output " + (dir_ / "whole") + " " + in());
+  Result whole = run("data --text-field body --out " + (dir_ / "whole") + " " + in());
   ASSERT_EQ(whole.rc, 0) << whole.out;
   for (const char* f : {"/clean/000000.jsonl.zst", "/clean/000001.jsonl.zst"})
     EXPECT_TRUE(test::zstd_decompress_file(dir_ / "sliced" + f) == test::zstd_decompress_file(dir_ / "whole" + f)) << f;
 }
 
 TEST_F(DataCli, BadOptionsAndDamagedShardsGiveClearErrors) {
-  Result r = run("data --output " + (dir_ / "x") + " --shard 3/2 " + in());
+  Result r = run("data --out " + (dir_ / "x") + " --shard 3/2 " + in());
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("bad shard 3/2"), std::string::npos) << r.out;
-  r = run("data --output " + (dir_ / "x") + " --gopher-top-ngrams 2-0.2 " + in());
+  r = run("data --out " + (dir_ / "x") + " --gopher-top-ngrams 2-0.2 " + in());
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("--gopher-top-ngrams: '2-0.2' is not N:FRACTION"), std::string::npos) << r.out;
-  r = run("data --output " + (dir_ / "x") + " " + (dir_ / "missing"));
+  r = run("data --out " + (dir_ / "x") + " " + (dir_ / "missing"));
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("does not exist"), std::string::npos) << r.out;
   {

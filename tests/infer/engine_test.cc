@@ -1,4 +1,4 @@
-// The KV-cache engine against full recomputation (reference_generate): greedy
+// The KV-cache engine against full recomputation (reference_generate.h): greedy
 // decoding must give exactly the same tokens, alone and batched with other sequences.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "infer/batch_generator.h"
 #include "infer/engine.h"
-#include "infer/reference_generate.h"
+#include "reference_generate.h"
 #include "test_util.h"
 #include "tiny_model.h"
 
@@ -30,11 +30,7 @@ std::vector<int32_t> prompt_of(int n, int seed, int vocab) {
 }
 
 std::vector<int32_t> reference(Model& m, const std::vector<int32_t>& prompt, int n) {
-  SampleSettings s;
-  s.temperature = 0.0;
-  s.max_new_tokens = n;
-  Rng rng(0);
-  return reference_generate(m, prompt, s, rng);
+  return testing::reference_greedy(m, prompt, n);
 }
 
 TEST(InferEngine, PrefillLogitsMatchFullForward) {

@@ -13,13 +13,14 @@
 #include "../infer/tiny_model.h"
 #include "../test_util.h"
 #include "core/error.h"
+#include "infer/batch_generator.h"
 #include "infer/chat_format.h"
-#include "infer/reference_generate.h"
 #include "model/model_io.h"
 #include "sft/conversations.h"
 #include "sft/sft.h"
 #include "sft/sft_batcher.h"
 #include "train/losses.h"
+#include "train/metrics_log.h"
 
 namespace llmforge {
 namespace {
@@ -221,7 +222,7 @@ TEST(SftBatching, PackingNeverSplitsAConversationAndPaddingHasNoWeight) {
     }
   }
   EXPECT_EQ(size_t(b.t), widest);
-  EXPECT_EQ(b.conversations, 5);
+  EXPECT_EQ(b.rows, 5);
 }
 
 SftConfig learn_config(const std::string& model, const std::string& data, const std::string& out) {
@@ -248,7 +249,8 @@ TEST(SftTraining, LearnsConversationsAndRepliesGreedily) {
   fs::remove_all(out);
   SftConfig cfg = learn_config(model, data, out);
   cfg.steps = 120;
-  SftSummary s = run_sft(cfg);
+  Distributed dist;
+  SftSummary s = run_sft(cfg, dist);
   EXPECT_EQ(s.steps_done, 120);
   EXPECT_EQ(s.train_conversations, 4);
   EXPECT_EQ(s.val_conversations, 4);
@@ -269,12 +271,9 @@ TEST(SftTraining, LearnsConversationsAndRepliesGreedily) {
     std::vector<ChatMessage> prompt;
     if (*q.system) prompt.push_back({"system", q.system});
     prompt.push_back({"user", q.user});
-    SampleSettings greedy;
+    SamplerSettings greedy;
     greedy.temperature = 0;
-    greedy.max_new_tokens = 32;
-    greedy.stop_token = chat_end_token(t);
-    Rng rng(1);
-    auto reply = reference_generate(*m, render_chat(t, prompt, true).tokens, greedy, rng);
+    auto reply = generate_tokens(*m, render_chat(t, prompt, true).tokens, greedy, 32, {chat_end_token(t)});
     ASSERT_FALSE(reply.empty());
     EXPECT_EQ(reply.back(), chat_end_token(t));
     reply.pop_back();
@@ -290,6 +289,7 @@ TEST(SftTraining, ResumeContinuesBitwiseIdentically) {
   lines.push_back(chat_json({"", "the cat sat on the mat and the model reads tokens; the cat sat on the mat and "
                                  "the model reads tokens; the cat sat on the mat", "hello"}));
   const std::string data = write_jsonl("resume.jsonl", lines);
+  Distributed dist;
   for (bool packing : {true, false}) {
     const std::string out_a = testing::temp_dir("sft/resume_a"), out_b = testing::temp_dir("sft/resume_b");
     fs::remove_all(out_a);
@@ -301,7 +301,7 @@ TEST(SftTraining, ResumeContinuesBitwiseIdentically) {
     ca.checkpoint_every = 4;
     ca.micro_batch = 3;
     ca.grad_accum = 2;
-    SftSummary full = run_sft(ca);
+    SftSummary full = run_sft(ca, dist);
     ASSERT_EQ(full.step_losses.size(), 8u);
     EXPECT_GE(full.dropped_too_long, 1) << "the long conversation does not fit 33 tokens";
     EXPECT_GT(8 * 6, full.rows_per_epoch) << "the run crosses an epoch boundary";
@@ -313,7 +313,7 @@ TEST(SftTraining, ResumeContinuesBitwiseIdentically) {
     SftConfig cb = ca;
     cb.out_dir = out_b;
     cb.resume = true;
-    SftSummary resumed = run_sft(cb);
+    SftSummary resumed = run_sft(cb, dist);
     ASSERT_EQ(resumed.step_losses.size(), 4u);
     for (int i = 0; i < 4; ++i)
       EXPECT_EQ(resumed.step_losses[i], full.step_losses[4 + i]) << "step " << 4 + i << " packing " << packing;
@@ -323,6 +323,43 @@ TEST(SftTraining, ResumeContinuesBitwiseIdentically) {
     EXPECT_EQ(0, std::memcmp(a->params(), b->params(), a->n_param_floats() * sizeof(float)));
     EXPECT_TRUE(fs::exists(out_b + "/model/tokenizer.json"));
   }
+}
+
+std::vector<double> metric_losses(const std::string& path) {
+  return read_metrics_log(path, {"loss"})["loss"].value;
+}
+
+// Data parallelism: two processes with 2 micro-batches each see the rows one process
+// with 4 sees, and the step's loss is a mean over all of them, so the runs agree up
+// to the order of float sums.
+TEST(SftTraining, TwoProcessesEqualOneWithTwiceTheAccumulation) {
+  const std::string model = base_model_dir(32);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 3; ++i)
+    for (const Qa& q : kChats) lines.push_back(chat_json(q));
+  const std::string data = write_jsonl("mpi.jsonl", lines);
+  const std::string bin = std::string(LLMFORGE_BINARY_DIR) + "/llmforge";
+  const std::string common = " sft --model " + model + " --train " + data + " --val " + data +
+                             " --steps 5 --micro-batch 2 --lr 3e-3 --warmup 1 --eval-every 2"
+                             " --log-interval 1000";
+  const std::string one = testing::temp_dir("sft/mpi_one"), two = testing::temp_dir("sft/mpi_two");
+  fs::remove_all(one);
+  fs::remove_all(two);
+  ASSERT_EQ(0, std::system((bin + common + " --accum 4 --out " + one + " > " + one + ".log 2>&1").c_str()))
+      << "single process run failed; see " << one << ".log";
+  const std::string mpirun = "OMP_NUM_THREADS=1 mpirun --allow-run-as-root --oversubscribe -np 2 ";
+  ASSERT_EQ(0, std::system((mpirun + bin + common + " --accum 2 --out " + two + " > " + two + ".log 2>&1").c_str()))
+      << "mpirun run failed; see " << two << ".log";
+  auto a = metric_losses(one + "/metrics.jsonl"), b = metric_losses(two + "/metrics.jsonl");
+  ASSERT_EQ(a.size(), 5u);
+  ASSERT_EQ(b.size(), 5u);
+  EXPECT_LT(a.back(), a.front()) << "the runs must train";
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5 * std::fabs(a[i])) << "step " << i;
+  auto ma = load_model(one + "/model"), mb = load_model(two + "/model");
+  double max_diff = 0;
+  for (size_t i = 0; i < ma->n_param_floats(); ++i)
+    max_diff = std::max(max_diff, double(std::fabs(ma->params()[i] - mb->params()[i])));
+  EXPECT_LT(max_diff, 1e-4) << "final weights";
 }
 
 std::string load_error(const std::vector<std::string>& lines) {

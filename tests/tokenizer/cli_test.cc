@@ -57,7 +57,7 @@ TEST(TokenizerCli, TrainThenUseTheModelDirectory) {
     std::ofstream text(dir / "train.txt");
     for (int i = 0; i < 300; ++i) text << "The quick brown fox " << i << " jumps over the lazy dog.\n";
   }
-  Result t = run("tokenizer train --vocab-size 400 --output " + (dir / "model").string() + " " +
+  Result t = run("tokenizer train --vocab-size 400 --out " + (dir / "model").string() + " " +
                      (dir / "train.txt").string(), "");
   ASSERT_EQ(t.status, 0) << t.out;
   EXPECT_TRUE(fs::exists(dir / "model/tokenizer.json"));

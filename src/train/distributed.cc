@@ -1,4 +1,4 @@
-#include "pretrain/distributed.h"
+#include "train/distributed.h"
 
 #include <mpi.h>
 

@@ -1,7 +1,8 @@
 // Data parallelism across processes with MPI (OpenMPI from Debian). Started by
-// `mpirun -np N llmforge pretrain ...`, every rank trains on its own part of the
-// data and gradients are summed across ranks before each optimizer step. Run
-// without mpirun, this is a world of one and MPI is never initialised.
+// `mpirun -np N llmforge pretrain|sft ...`, every rank trains on its own part of
+// the data and the training loop (train/train_loop.h) sums gradients across ranks
+// before each optimizer step. Run without mpirun, this is a world of one and MPI
+// is never initialised.
 //
 // Thread safety: call from the main thread only.
 #pragma once

@@ -28,7 +28,7 @@ struct LoaderPosition {
 
 class DataLoader {
  public:
-  // Throws Error("pretrain") if no shard is usable or shards disagree on vocabulary.
+  // Throws Error("shards") if no shard is usable or shards disagree on vocabulary.
   DataLoader(std::vector<std::string> shard_paths, int seq_len, bool align_to_documents,
              uint64_t seed, int rank = 0, int world = 1);
 

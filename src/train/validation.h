@@ -28,7 +28,7 @@ struct ValidationSet {
 };
 
 // The first `max_windows` windows of seq_len tokens of `val_shards`, in file order.
-// `tok` may be null (no bits per byte). Throws Error("pretrain") for unusable shards.
+// `tok` may be null (no bits per byte). Throws Error("shards") for unusable shards.
 ValidationSet load_validation_set(const std::vector<std::string>& val_shards, int seq_len,
                                   int max_windows, const Tokenizer* tok);
 

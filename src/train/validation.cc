@@ -1,9 +1,9 @@
-#include "pretrain/validation.h"
+#include "train/validation.h"
 
 #include <algorithm>
 
 #include "core/error.h"
-#include "pretrain/data_loader.h"
+#include "train/data_loader.h"
 #include "train/losses.h"
 
 namespace llmforge {
@@ -32,7 +32,7 @@ ValidationSet load_validation_set(const std::vector<std::string>& val_shards, in
 ValidationResult evaluate_validation(Model& model, const ValidationSet& val, int micro_batch) {
   ValidationResult r;
   if (val.windows == 0) return r;
-  if (micro_batch <= 0) ErrorBuilder("pretrain") << "validation micro-batch must be positive";
+  if (micro_batch <= 0) ErrorBuilder("shards") << "validation micro-batch must be positive";
   const int t = val.seq_len;
   double nats = 0, weight = 0;
   for (int w0 = 0; w0 < val.windows; w0 += micro_batch) {

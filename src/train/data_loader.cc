@@ -1,4 +1,4 @@
-#include "pretrain/data_loader.h"
+#include "train/data_loader.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -27,8 +27,8 @@ std::vector<std::string> find_shards(const std::string& dir, const std::string& 
 DataLoader::DataLoader(std::vector<std::string> shard_paths, int seq_len, bool align_to_documents,
                        uint64_t seed, int rank, int world)
     : seq_len_(seq_len), seed_(seed), rank_(rank), world_(world) {
-  if (seq_len <= 0) ErrorBuilder("pretrain") << "sequence length must be positive";
-  if (shard_paths.empty()) ErrorBuilder("pretrain") << "no token shards given";
+  if (seq_len <= 0) ErrorBuilder("shards") << "sequence length must be positive";
+  if (shard_paths.empty()) ErrorBuilder("shards") << "no token shards given";
   for (const std::string& path : shard_paths) {
     auto shard = std::make_unique<data::TokenShard>(path);
     const auto& h = shard->header();
@@ -36,7 +36,7 @@ DataLoader::DataLoader(std::vector<std::string> shard_paths, int seq_len, bool a
       vocab_size_ = h.vocab_size;
       bos_id_ = h.bos_id;
     } else if (h.vocab_size != vocab_size_ || h.bos_id != bos_id_) {
-      ErrorBuilder("pretrain") << path << ": vocabulary " << h.vocab_size << " / BOS " << h.bos_id
+      ErrorBuilder("shards") << path << ": vocabulary " << h.vocab_size << " / BOS " << h.bos_id
                                << " differs from the first shard's " << vocab_size_ << " / "
                                << bos_id_ << " (shards from different tokenizers?)";
     }
@@ -54,11 +54,11 @@ DataLoader::DataLoader(std::vector<std::string> shard_paths, int seq_len, bool a
     shards_.push_back(std::move(shard));
   }
   if (starts_.empty()) {
-    ErrorBuilder("pretrain") << "the shards hold no window of " << seq_len + 1
+    ErrorBuilder("shards") << "the shards hold no window of " << seq_len + 1
                              << " tokens (total " << total_tokens_ << " tokens)";
   }
   if (starts_.size() < uint64_t(world_)) {
-    ErrorBuilder("pretrain") << starts_.size() << " windows cannot be split across " << world_
+    ErrorBuilder("shards") << starts_.size() << " windows cannot be split across " << world_
                              << " processes";
   }
   build_permutation();

@@ -1,0 +1,70 @@
+// The option groups commands draw from, declared once so that one idea has one
+// name everywhere and its default comes from the struct that holds the setting
+// (PretrainConfig, SftConfig, ModelConfig, ...). The vocabulary is in the README
+// ("Command-line vocabulary"):
+//   model shape         --dim --layers --heads --kv-heads --ffn --vocab --seq
+//                       --rope-theta --norm-eps --tied --value-head
+//   optimizer, schedule --lr --min-lr-ratio --warmup --schedule --decay-fraction
+//                       --weight-decay --beta1 --beta2 --grad-clip
+//   batch               --micro-batch (rows per forward/backward) --accum
+//                       (micro-batches per process per step)
+//   run, checkpoints    --out --steps --seed --eval-every --checkpoint-every --keep
+//                       --max-bad-steps --log-interval --resume
+//   precision, threads  --precision --threads
+//   sampling            infer/sampler_options.h (--temperature --top-k ...)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/cli_options.h"
+#include "kernels/precision.h"
+#include "model/config.h"
+#include "train/adamw.h"
+#include "train/lr_schedule.h"
+
+namespace llmforge {
+
+// Model shape. Reading validates the result (throws Error("config")).
+void add_model_shape_options(CliOptions& opts, const ModelConfig& defaults);
+ModelConfig model_config_from_options(const CliOptions& opts);
+// The shape options given on the command line, as "--dim", "--seq", ...
+std::vector<std::string> shape_options_on_command_line(const CliOptions& opts);
+
+// Optimizer and learning-rate schedule (total_steps is the run's business).
+void add_optimizer_options(CliOptions& opts, const LrSchedule& schedule, const AdamWConfig& adamw);
+void optimizer_from_options(const CliOptions& opts, LrSchedule& schedule, AdamWConfig& adamw);
+
+struct BatchSettings {
+  int micro_batch = 8;  // rows per forward/backward
+  int accum = 1;        // micro-batches per process per optimizer step
+};
+void add_batch_options(CliOptions& opts, const BatchSettings& defaults);
+BatchSettings batch_from_options(const CliOptions& opts);  // throws unless positive
+
+struct RunSettings {
+  std::string out;
+  long steps = 0;
+  uint64_t seed = 1;
+  int eval_every = 0, checkpoint_every = 0, keep = 2, max_bad_steps = 5;
+  double log_interval_s = 10.0;
+  bool resume = false;
+};
+// `out_help` and `steps_help` say what the command writes and counts.
+void add_run_options(CliOptions& opts, const RunSettings& defaults, const std::string& out_help,
+                     const std::string& steps_help);
+RunSettings run_from_options(const CliOptions& opts);  // checks the intervals
+
+void add_precision_option(CliOptions& opts);
+Precision precision_from_options(const CliOptions& opts);
+
+// --threads: worker threads of `what` (0: all cores). Matrix products use
+// OMP_NUM_THREADS instead.
+void add_threads_option(CliOptions& opts, const std::string& what);
+int threads_from_options(const CliOptions& opts);  // throws when negative
+
+// A default as --help shows it: "0.02", "3", "1e-08".
+std::string option_number(double v);
+
+}  // namespace llmforge

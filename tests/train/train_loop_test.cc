@@ -1,0 +1,184 @@
+// The shared training loop driven the way an RL stage drives it: a rollout phase
+// before each step (sampling from the current weights with the KV-cache engine),
+// a loss that combines a reward-filtered policy term (cross-entropy as a
+// LogitsGradFn) with a value-head term (dvalues), two optimizer epochs over each
+// batch, and extra metrics per step. The policy must learn what the reward asks
+// for and the value head must learn to predict the reward.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "../test_util.h"
+#include "infer/batch_generator.h"
+#include "train/losses.h"
+#include "train/metrics_log.h"
+#include "train/train_loop.h"
+
+namespace llmforge {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kVocab = 16, kPrompt = 2, kNew = 8, kRollouts = 16;
+constexpr int32_t kGood = 5;  // the reward is the share of sampled tokens equal to this
+
+// Rollouts queued by the before-step hook; the source hands each step's batch out
+// as one micro-batch and refuses to be asked before a rollout.
+class RolloutSource : public BatchSource {
+ public:
+  void push(MicroBatch b) { queued_.push_back(std::move(b)); }
+  void next(MicroBatch& out) override {
+    if (queued_.empty()) ADD_FAILURE() << "the loop asked for data before the rollout phase";
+    out = std::move(queued_.front());
+    queued_.erase(queued_.begin());
+  }
+  CheckpointMeta position() const override { return {}; }
+  void restore(const CheckpointMeta&) override {}
+
+ private:
+  std::vector<MicroBatch> queued_;
+};
+
+struct Rollout {
+  MicroBatch batch;
+  double mean_reward = 0;
+};
+
+// Samples kRollouts continuations of a fixed prompt and lays them out as rows of
+// prompt + completion: targets are the sampled tokens, weighted 1 for rollouts
+// whose reward beats the batch mean (reward-filtered imitation); aux holds each
+// row's reward at every target, for the value head.
+Rollout rollout(const Model& model, long step) {
+  Rollout r;
+  MicroBatch& b = r.batch;
+  b.rows = kRollouts, b.t = kPrompt + kNew - 1;
+  const std::vector<int32_t> prompt{1, 2};
+  std::vector<std::vector<int32_t>> outs;
+  std::vector<double> rewards;
+  for (int i = 0; i < kRollouts; ++i) {
+    SamplerSettings s;
+    s.temperature = 1.0;
+    s.seed = uint64_t(step) * 1000 + uint64_t(i);
+    outs.push_back(generate_tokens(model, prompt, s, kNew));
+    EXPECT_EQ(outs.back().size(), size_t(kNew));
+    rewards.push_back(double(std::count(outs.back().begin(), outs.back().end(), kGood)) / kNew);
+  }
+  r.mean_reward = std::accumulate(rewards.begin(), rewards.end(), 0.0) / kRollouts;
+  const size_t n = size_t(b.rows) * b.t;
+  b.inputs.assign(n, 0);
+  b.targets.assign(n, -1);
+  b.weights.assign(n, 0.0f);
+  b.aux.assign(n, 0.0f);
+  for (int i = 0; i < kRollouts; ++i) {
+    std::vector<int32_t> seq = prompt;
+    seq.insert(seq.end(), outs[i].begin(), outs[i].end());
+    const float keep = rewards[i] > r.mean_reward ? 1.0f : 0.0f;
+    for (int p = 0; p < b.t; ++p) {
+      const size_t at = size_t(i) * b.t + p;
+      b.inputs[at] = seq[p];
+      b.aux[at] = float(rewards[i]);
+      if (p + 1 >= kPrompt) {  // the target is a sampled token
+        b.targets[at] = seq[p + 1];
+        b.weights[at] = keep;
+      }
+    }
+  }
+  b.real_tokens = long(n);
+  return r;
+}
+
+TEST(TrainLoop, RlHooksRolloutEpochsValueLossAndMetrics) {
+  ModelConfig c;
+  c.vocab_size = kVocab, c.dim = 32, c.ffn_dim = 64, c.n_layers = 1, c.n_heads = 2,
+  c.n_kv_heads = 2;
+  c.max_seq_len = 16;
+  c.value_head = true;
+  Model model(c);
+  model.init_random(3);
+
+  const std::string out = testing::temp_dir("train/rl_loop");
+  fs::remove_all(out);
+  TrainLoopConfig lc;
+  lc.stage = "rl-test";
+  lc.out_dir = out;
+  lc.steps = 12;
+  lc.updates_per_step = 2;
+  lc.schedule = {LrSchedule::Kind::kConstant, 1e-2, 1e-2, 0, lc.steps, 0.2};
+  lc.adamw.weight_decay = 0;
+  lc.log_interval_s = 1e9;
+  lc.quiet = true;
+  lc.measure_mfu = false;
+  Distributed dist;
+  TrainLoop loop(lc, dist);
+  RolloutSource source;
+  loop.attach(model, source);
+
+  std::vector<long> rollout_steps;
+  std::vector<double> rewards, value_errors;
+  double step_reward = 0;
+  int loss_calls = 0;
+  TrainHooks hooks;
+  hooks.before_step = [&](long step, Model& m) {
+    rollout_steps.push_back(step);
+    Rollout r = rollout(m, step);
+    step_reward = r.mean_reward;
+    rewards.push_back(r.mean_reward);
+    source.push(std::move(r.batch));
+  };
+  // Policy: reward-filtered cross-entropy through the LM head. Value: 0.5 (v - R)^2
+  // at every target position, through dvalues. One Model::backward for both.
+  double value_sse = 0;
+  hooks.loss = [&](Model& m, const MicroBatch& b, double grad_scale) {
+    ++loss_calls;
+    const float* v = m.values();
+    EXPECT_NE(v, nullptr);
+    std::vector<float> dvalues(b.inputs.size(), 0.0f);
+    double sse = 0;
+    for (size_t i = 0; i < dvalues.size(); ++i) {
+      if (b.targets[i] < 0) continue;
+      const double err = double(v[i]) - b.aux[i];
+      sse += err * err;
+      dvalues[i] = float(grad_scale * err);
+    }
+    double ce = 0;
+    m.backward(cross_entropy_logits_grad(m, b.targets.data(), b.weights_or_null(), grad_scale, ce),
+               dvalues.data());
+    value_sse = sse;
+    return ce + 0.5 * sse;
+  };
+  hooks.step_metrics = [&](long, const StepStats&, nlohmann::json& record) {
+    record["reward"] = step_reward;
+    record["value_mse"] = value_sse / (kRollouts * kNew);
+    value_errors.push_back(value_sse / (kRollouts * kNew));
+  };
+  TrainResult r = loop.run(hooks);
+
+  EXPECT_FALSE(r.stopped_non_finite);
+  EXPECT_EQ(r.steps_done, 12);
+  std::vector<long> expected(12);
+  std::iota(expected.begin(), expected.end(), 1L);
+  EXPECT_EQ(rollout_steps, expected) << "one rollout before each step";
+  EXPECT_EQ(loss_calls, 24) << "two optimizer epochs over each step's one micro-batch";
+  EXPECT_EQ(loop.optimizer().step_count(), 24);
+
+  // The policy learns to emit the rewarded token; the value head tracks the reward.
+  const double early = (rewards[0] + rewards[1]) / 2, late = (rewards[10] + rewards[11]) / 2;
+  EXPECT_GT(late, early + 0.25) << "reward " << early << " -> " << late;
+  const double last_errors = (value_errors[9] + value_errors[10] + value_errors[11]) / 3;
+  EXPECT_LT(last_errors, 0.5 * value_errors.front()) << "value head squared error";
+
+  // Every step's record carries the stage's own metrics next to the loop's.
+  auto log =
+      read_metrics_log(out + "/metrics.jsonl", {"reward", "value_mse", "last_update_loss", "loss"});
+  EXPECT_EQ(log["reward"].value.size(), 12u);
+  EXPECT_EQ(log["reward"].value.back(), rewards.back());
+  EXPECT_EQ(log["last_update_loss"].value.size(), 12u);
+  EXPECT_TRUE(fs::exists(out + "/model/model.safetensors"));
+  EXPECT_TRUE(fs::exists(out + "/checkpoints/step_00000012"));
+}
+
+}  // namespace
+}  // namespace llmforge
