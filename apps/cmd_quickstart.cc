@@ -16,7 +16,6 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "infer/reference_generate.h"
-#include "kernels/cpu/matmul.h"
 #include "train/adamw.h"
 #include "train/checkpoint.h"
 #include "train/losses.h"

@@ -13,7 +13,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "infer/reference_generate.h"
-#include "kernels/cpu/matmul.h"
+#include "kernels/backend.h"
 #include "model/model_io.h"
 #include "model/safetensors.h"
 #include "pretrain/data_loader.h"
@@ -104,7 +104,7 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
   LrSchedule schedule = cfg.schedule;
   schedule.total_steps = cfg.steps;
 
-  const double peak = cpu::measure_gemm_flops(1024, cfg.precision, 3);
+  const double peak = cpu_backend().measure_gemm_flops(1024, cfg.precision, 3);
   const double flops_per_token =
       6.0 * double(mc.num_parameters()) + 12.0 * mc.n_layers * double(mc.dim) * t;
   {

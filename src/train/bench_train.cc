@@ -7,7 +7,7 @@
 #include "core/profiler.h"
 #include "core/rng.h"
 #include "core/timer.h"
-#include "kernels/cpu/matmul.h"
+#include "kernels/backend.h"
 #include "train/adamw.h"
 #include "train/losses.h"
 
@@ -16,7 +16,7 @@ namespace llmforge {
 TrainBenchResult bench_train(const ModelConfig& config, int batch, int seq, int steps,
                              Precision precision, bool verbose) {
   TrainBenchResult r;
-  r.peak_flops = cpu::measure_gemm_flops(1024, precision);
+  r.peak_flops = cpu_backend().measure_gemm_flops(1024, precision, 5);
   Model model(config, precision);
   model.init_random(1);
   AdamW opt(model, AdamWConfig{});
