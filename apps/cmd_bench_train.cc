@@ -8,7 +8,7 @@
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "core/profiler.h"
-#include "kernels/cpu/matmul.h"
+#include "kernels/backend.h"
 #include "train/bench_train.h"
 #include "train/throughput.h"
 
@@ -42,7 +42,7 @@ int run_bench_train(int argc, char** argv) {
   std::printf("batch %d x seq %d, precision %s (%s), %d threads\n", batch, c.max_seq_len,
               precision_name(precision),
               precision == Precision::kFp32       ? "fp32 GEMM"
-              : cpu::native_bf16_available() ? "native bf16 GEMM"
+              : cpu_backend().native_bf16() ? "native bf16 GEMM"
                                                   : "bf16-rounded inputs, fp32 GEMM: no AVX512_BF16",
               omp_get_max_threads());
   TrainBenchResult r = bench_train(c, batch, c.max_seq_len, steps, precision, opts.get_bool("verbose"));

@@ -1,15 +1,9 @@
 #include "infer/engine.h"
 
 #include <algorithm>
-#include <cstring>
+#include <vector>
 
 #include "core/error.h"
-#include "kernels/cpu/attention_decode.h"
-#include "kernels/cpu/embedding.h"
-#include "kernels/cpu/matmul.h"
-#include "kernels/cpu/rmsnorm.h"
-#include "kernels/cpu/rope.h"
-#include "kernels/cpu/swiglu.h"
 
 namespace llmforge {
 
@@ -29,32 +23,40 @@ int chunk_rows(int remaining) {
 
 InferenceEngine::InferenceEngine(const Model& model, int n_slots, int max_len)
     : model_(model),
+      kernels_(model.kernels()),
       cache_(
           model.config().n_layers, n_slots,
           max_len > 0 ? std::min(max_len, model.config().max_seq_len) : model.config().max_seq_len,
-          model.config().kv_dim()) {}
+          model.config().kv_dim(), model.kernels()) {}
 
 void InferenceEngine::ensure_scratch(int n) {
   if (n <= cap_rows_) return;
   cap_rows_ = n;
   const ModelConfig& c = model_.config();
   const size_t N = n;
-  x_.resize(N * c.dim);
-  norm_.resize(N * c.dim);
-  rstd_.resize(N);
-  q_.resize(N * c.q_dim());
-  k_.resize(N * c.kv_dim());
-  v_.resize(N * c.kv_dim());
-  att_.resize(N * c.q_dim());
-  gate_.resize(N * c.ffn_dim);
-  up_.resize(N * c.ffn_dim);
-  h_.resize(N * c.ffn_dim);
-  last_.resize(N * c.dim);
+  const KernelBackend& kb = kernels_;
+  x_.reset(kb, N * c.dim);
+  norm_.reset(kb, N * c.dim);
+  rstd_.reset(kb, N);
+  q_.reset(kb, N * c.q_dim());
+  k_.reset(kb, N * c.kv_dim());
+  v_.reset(kb, N * c.kv_dim());
+  att_.reset(kb, N * c.q_dim());
+  gate_.reset(kb, N * c.ffn_dim);
+  up_.reset(kb, N * c.ffn_dim);
+  h_.reset(kb, N * c.ffn_dim);
+  last_.reset(kb, N * c.dim);
+  logits_.reset(kb, N * c.vocab_size);
+  tokens_.reset(kb, N);
+  slots_.reset(kb, N);
+  positions_.reset(kb, N);
+  rope_cos_.reset(kb, N * (c.head_dim() / 2));
+  rope_sin_.reset(kb, N * (c.head_dim() / 2));
 }
 
 void InferenceEngine::matmul(const float* a, const float* b, float* c, int m, int n, int k,
                              bool acc) {
-  model_.kernels().matmul(a, b, c, m, n, k, false, true, acc, model_.precision());
+  kernels_.matmul(a, b, c, m, n, k, false, true, acc, model_.precision());
 }
 
 void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int* positions, int n,
@@ -79,53 +81,56 @@ void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int
     LLMF_CHECK(logit_rows[i] >= 0 && logit_rows[i] < n) << "logit row out of range";
   }
   ensure_scratch(n);
+  tokens_.copy_from_host(tokens, n);
+  slots_.copy_from_host(slots, n);
+  positions_.copy_from_host(positions, n);
   const float* w = model_.params();
   const ParamLayout& lay = model_.layout();
-  model_.kernels().embedding_forward(x_.data(), tokens, w + lay.embed, n, c.dim);
+  kernels_.embedding_forward(x_.data(), tokens_.data(), w + lay.embed, n, c.dim);
   // Row r's rotation uses its own position: a table whose row r holds positions[r],
   // applied as one batch of n "time steps".
-  rope_ = cpu::rope_table(positions, n, c.head_dim(), c.rope_theta);
-  for (int l = 0; l < c.n_layers; ++l) layer_forward(l, slots, positions, n);
+  kernels_.rope_table(rope_cos_.data(), rope_sin_.data(), positions_.data(), n, c.head_dim(),
+                      c.rope_theta);
+  rope_ = RopeTable{n, c.head_dim() / 2, rope_cos_.data(), rope_sin_.data()};
+  for (int l = 0; l < c.n_layers; ++l) layer_forward(l, n);
   if (n_logit_rows == 0) return;
   for (int i = 0; i < n_logit_rows; ++i) {
-    std::memcpy(last_.data() + size_t(i) * c.dim, x_.data() + size_t(logit_rows[i]) * c.dim,
-                sizeof(float) * c.dim);
+    kernels_.copy(last_.data() + size_t(i) * c.dim, x_.data() + size_t(logit_rows[i]) * c.dim,
+                  sizeof(float) * c.dim);
   }
-  model_.kernels().rmsnorm_forward(norm_.data(), rstd_.data(), last_.data(), w + lay.final_norm,
-                                   n_logit_rows, c.dim, c.norm_eps);
-  matmul(norm_.data(), w + lay.lm_head, logits, n_logit_rows, c.vocab_size, c.dim, false);
+  kernels_.rmsnorm_forward(norm_.data(), rstd_.data(), last_.data(), w + lay.final_norm,
+                           n_logit_rows, c.dim, c.norm_eps);
+  matmul(norm_.data(), w + lay.lm_head, logits_.data(), n_logit_rows, c.vocab_size, c.dim, false);
+  logits_.copy_to_host(logits, size_t(n_logit_rows) * c.vocab_size);
 }
 
-void InferenceEngine::layer_forward(int l, const int* slots, const int* positions, int n) {
+void InferenceEngine::layer_forward(int l, int n) {
   const ModelConfig& c = model_.config();
   const LayerParams& P = model_.layout().layers[l];
   const float* w = model_.params();
   const int C = c.dim, F = c.ffn_dim, QD = c.q_dim(), KVD = c.kv_dim(), HD = c.head_dim();
 
-  model_.kernels().rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.attn_norm, n, C,
+  kernels_.rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.attn_norm, n, C,
                                    c.norm_eps);
   matmul(norm_.data(), w + P.wq, q_.data(), n, QD, C, false);
   matmul(norm_.data(), w + P.wk, k_.data(), n, KVD, C, false);
   matmul(norm_.data(), w + P.wv, v_.data(), n, KVD, C, false);
-  model_.kernels().rope_forward(q_.data(), rope_, 1, n, c.n_heads, HD);
-  model_.kernels().rope_forward(k_.data(), rope_, 1, n, c.n_kv_heads, HD);
+  kernels_.rope_forward(q_.data(), rope_, 1, n, c.n_heads, HD);
+  kernels_.rope_forward(k_.data(), rope_, 1, n, c.n_kv_heads, HD);
   float* kc = cache_.k(l);
   float* vc = cache_.v(l);
-  const size_t M = cache_.max_len();
-  for (int r = 0; r < n; ++r) {
-    const size_t at = (size_t(slots[r]) * M + positions[r]) * KVD;
-    std::memcpy(kc + at, k_.data() + size_t(r) * KVD, sizeof(float) * KVD);
-    std::memcpy(vc + at, v_.data() + size_t(r) * KVD, sizeof(float) * KVD);
-  }
+  kernels_.kv_cache_write(kc, vc, k_.data(), v_.data(), slots_.data(), positions_.data(), n, KVD,
+                          cache_.max_len());
   DecodeAttentionShape shape{c.n_heads, c.n_kv_heads, HD, cache_.max_len()};
-  model_.kernels().attention_decode(att_.data(), q_.data(), kc, vc, slots, positions, n, shape);
+  kernels_.attention_decode(att_.data(), q_.data(), kc, vc, slots_.data(), positions_.data(), n,
+                            shape);
   matmul(att_.data(), w + P.wo, x_.data(), n, C, QD, true);  // x += att Wo^T
 
-  model_.kernels().rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.mlp_norm, n, C,
+  kernels_.rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.mlp_norm, n, C,
                                    c.norm_eps);
   matmul(norm_.data(), w + P.w_gate, gate_.data(), n, F, C, false);
   matmul(norm_.data(), w + P.w_up, up_.data(), n, F, C, false);
-  model_.kernels().swiglu_forward(h_.data(), gate_.data(), up_.data(), size_t(n) * F);
+  kernels_.swiglu_forward(h_.data(), gate_.data(), up_.data(), size_t(n) * F);
   matmul(h_.data(), w + P.w_down, x_.data(), n, C, F, true);  // x += h Wdown^T
 }
 

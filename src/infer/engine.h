@@ -5,14 +5,16 @@
 // so a batch of 64 RL samples costs one pass over the weights per step.
 //
 // The engine reads the model's parameters and never changes them; it has its own
-// scratch buffers and cache. Not thread-safe: one thread drives an engine (the
+// scratch buffers and cache, all in the model's kernel backend's memory, and runs
+// every op through that backend's table. Token ids, slots, positions and logits
+// cross the host boundary in forward() only. Not thread-safe: one thread drives an engine (the
 // server's scheduler thread); kernels inside use all OpenMP threads.
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "infer/kv_cache.h"
+#include "kernels/device_array.h"
 #include "model/model.h"
 
 namespace llmforge {
@@ -45,14 +47,20 @@ class InferenceEngine {
 
  private:
   void ensure_scratch(int n);
-  void layer_forward(int l, const int* slots, const int* positions, int n);
+  void layer_forward(int l, int n);
   void matmul(const float* a, const float* b, float* c, int m, int n, int k, bool acc);
 
   const Model& model_;
+  const KernelBackend& kernels_;
   KvCache cache_;
   int cap_rows_ = 0;
-  std::vector<float> x_, norm_, rstd_, q_, k_, v_, att_, gate_, up_, h_, last_;
-  cpu::RopeTable rope_;
+  // Scratch for up to cap_rows_ rows: activations, the rows' tokens, slots and
+  // positions, their rotary table, and the logits before they go to the host.
+  DeviceArray<float> x_, norm_, rstd_, q_, k_, v_, att_, gate_, up_, h_, last_, logits_;
+  DeviceArray<int32_t> tokens_;
+  DeviceArray<int> slots_, positions_;
+  DeviceArray<float> rope_cos_, rope_sin_;
+  RopeTable rope_;
 };
 
 }  // namespace llmforge

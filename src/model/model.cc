@@ -1,14 +1,14 @@
 #include "model/model.h"
 
 #include <cmath>
-#include <cstring>
+#include <vector>
 
+#include "core/arena.h"
 #include "core/cpu_state.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/profiler.h"
 #include "core/rng.h"
-#include "kernels/cpu/matmul.h"
 
 namespace llmforge {
 
@@ -24,10 +24,10 @@ Model::Model(const ModelConfig& config, Precision precision, const KernelBackend
       kernels_(&kernels),
       layout_(config_),
       precision_(precision),
-      params_(layout_.total()),
-      grads_(layout_.total()) {
+      params_(kernels, layout_.total()),
+      grads_(kernels, layout_.total()) {
   enable_flush_denormals();
-  if (precision_ == Precision::kBf16 && !cpu::native_bf16_available()) {
+  if (precision_ == Precision::kBf16 && !kernels_->native_bf16()) {
     static bool warned = false;  // once per process
     if (!warned) {
       LLMF_LOG(Warn) << "bf16: this CPU has no AVX512_BF16/AMX; products run in fp32 on "
@@ -49,16 +49,18 @@ float* Model::grad(const std::string& name) { return grads_.data() + info(name).
 void Model::init_random(uint64_t seed, float std) {
   Rng rng(seed);
   const float out_std = std / std::sqrt(2.0f * config_.n_layers);
+  std::vector<float> w;  // one tensor on the host, then copied to the backend
   for (const ParamInfo& p : layout_.params()) {
-    float* w = params_.data() + p.offset;
+    w.resize(p.size);
     if (p.shape.size() == 1) {
       for (size_t i = 0; i < p.size; ++i) w[i] = 1.0f;
-      continue;
+    } else {
+      bool residual_out = p.name.find("o_proj") != std::string::npos ||
+                          p.name.find("down_proj") != std::string::npos;
+      float s = residual_out ? out_std : std;
+      for (size_t i = 0; i < p.size; ++i) w[i] = float(rng.normal()) * s;
     }
-    bool residual_out = p.name.find("o_proj") != std::string::npos ||
-                        p.name.find("down_proj") != std::string::npos;
-    float s = residual_out ? out_std : std;
-    for (size_t i = 0; i < p.size; ++i) w[i] = float(rng.normal()) * s;
+    params_.copy_from_host(w.data(), p.size, p.offset);
   }
 }
 
@@ -119,10 +121,19 @@ void Model::ensure_activations(int b, int t) {
   d_up_ = lay.add("d_up", N * F);
   d_h_ = lay.add("d_h", N * F);
   logits_buf_ = lay.add("logits", size_t(logits_chunk_rows()) * config_.vocab_size);
-  acts_ = Arena(lay.total());
+  acts_.reset(*kernels_, lay.total());
+  tokens_.reset(*kernels_, N);
+  if (config_.value_head) dvalues_.reset(*kernels_, N);
   std::vector<int> positions(cap_t_);
   for (int i = 0; i < cap_t_; ++i) positions[i] = i;
-  rope_ = cpu::rope_table(positions.data(), cap_t_, config_.head_dim(), config_.rope_theta);
+  DeviceArray<int> device_positions(*kernels_, cap_t_);
+  device_positions.copy_from_host(positions.data(), cap_t_);
+  const int half = config_.head_dim() / 2;
+  rope_cos_.reset(*kernels_, size_t(cap_t_) * half);
+  rope_sin_.reset(*kernels_, size_t(cap_t_) * half);
+  kernels_->rope_table(rope_cos_.data(), rope_sin_.data(), device_positions.data(), cap_t_,
+                       config_.head_dim(), config_.rope_theta);
+  rope_ = RopeTable{cap_t_, half, rope_cos_.data(), rope_sin_.data()};
 }
 
 int Model::logits_chunk_rows() const {
@@ -145,12 +156,12 @@ void Model::forward(const int32_t* tokens, int b, int t) {
     }
   }
   ensure_activations(b, t);
-  tokens_.assign(tokens, tokens + N);
+  tokens_.copy_from_host(tokens, N);
   const int C = config_.dim;
   {
     ProfileScope scope("embedding");
-    kernels_->embedding_forward(act(layer_acts_[0].res_in), tokens, params_.data() + layout_.embed,
-                           int(N), C);
+    kernels_->embedding_forward(act(layer_acts_[0].res_in), tokens_.data(),
+                                params_.data() + layout_.embed, int(N), C);
   }
   for (int l = 0; l < config_.n_layers; ++l) layer_forward(l);
   {
@@ -159,15 +170,8 @@ void Model::forward(const int32_t* tokens, int b, int t) {
                          params_.data() + layout_.final_norm, int(N), C, config_.norm_eps);
   }
   if (config_.value_head) {
-    const float* w = params_.data() + layout_.value_head;
-    const float* x = act(norm_final_);
-    float* values = act(values_);
-#pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < N; ++r) {
-      float s = 0.0f;
-      for (int j = 0; j < C; ++j) s += x[r * C + j] * w[j];
-      values[r] = s;
-    }
+    kernels_->value_head_forward(act(values_), act(norm_final_),
+                                 params_.data() + layout_.value_head, int(N), C);
   }
 }
 
@@ -198,7 +202,7 @@ void Model::layer_forward(int l) {
     kernels_->attention_forward(act(A.att), act(A.lse), act(A.q), act(A.k), act(A.v), shape);
   }
   // mid = res_in + att Wo^T
-  std::memcpy(act(A.mid), act(A.res_in), sizeof(float) * size_t(N) * C);
+  kernels_->copy(act(A.mid), act(A.res_in), sizeof(float) * size_t(N) * C);
   matmul(act(A.att), w + P.wo, act(A.mid), N, C, QD, false, true, true);
 
   {
@@ -213,7 +217,7 @@ void Model::layer_forward(int l) {
     kernels_->swiglu_forward(act(A.h), act(A.gate), act(A.up), size_t(N) * F);
   }
   // res_out = mid + h Wdown^T
-  std::memcpy(res_out, act(A.mid), sizeof(float) * size_t(N) * C);
+  kernels_->copy(res_out, act(A.mid), sizeof(float) * size_t(N) * C);
   matmul(act(A.h), w + P.w_down, res_out, N, C, F, false, true, true);
 }
 
@@ -244,7 +248,7 @@ void Model::backward(const LogitsGradFn& logits_fn, const float* dvalues) {
   LLMF_CHECK(b_ > 0) << "backward before forward";
   const int N = b_ * t_, C = config_.dim, V = config_.vocab_size;
   float* d_norm = act(d_norm_);
-  std::memset(d_norm, 0, sizeof(float) * size_t(N) * C);
+  kernels_->memset(d_norm, 0, sizeof(float) * size_t(N) * C);
   const float* x = act(norm_final_);
 
   if (logits_fn) {
@@ -261,19 +265,13 @@ void Model::backward(const LogitsGradFn& logits_fn, const float* dvalues) {
     }
   }
   if (dvalues && config_.value_head) {
-    const float* w = params_.data() + layout_.value_head;
-    float* dw = grads_.data() + layout_.value_head;
-    for (int r = 0; r < N; ++r) {
-      const float dv = dvalues[r];
-      for (int j = 0; j < C; ++j) {
-        d_norm[size_t(r) * C + j] += dv * w[j];
-        dw[j] += dv * x[size_t(r) * C + j];
-      }
-    }
+    dvalues_.copy_from_host(dvalues, size_t(N));
+    kernels_->value_head_backward(d_norm, grads_.data() + layout_.value_head, dvalues_.data(), x,
+                                  params_.data() + layout_.value_head, N, C);
   }
 
   float* d_res = act(d_res_);
-  std::memset(d_res, 0, sizeof(float) * size_t(N) * C);
+  kernels_->memset(d_res, 0, sizeof(float) * size_t(N) * C);
   {
     ProfileScope scope("rmsnorm bwd");
     kernels_->rmsnorm_backward(d_res, grads_.data() + layout_.final_norm, d_norm, act(res_final_),

@@ -15,16 +15,24 @@
 // train/losses.h for token cross-entropy. Gradients accumulate across calls until
 // zero_grad(), which is how gradient accumulation works.
 //
+// Memory: parameters, gradients and activations live in the kernel backend's memory
+// and every op runs through the backend's table (kernels/backend.h); the model
+// itself never dereferences them on the host. Pointers it hands out (params(),
+// grads(), values(), hidden(), the logits given to LogitsGradFn/LogitsReadFn) are
+// backend memory: host memory on the CPU backend; other backends' callers go
+// through KernelBackend::copy_to_host / copy_to_device.
+//
 // Not thread-safe: one Model is used by one thread of control (kernels inside use
 // all threads).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
-#include "core/arena.h"
 #include "kernels/backend.h"
+#include "kernels/device_array.h"
 #include "kernels/precision.h"
 #include "model/config.h"
 #include "model/param_layout.h"
@@ -104,16 +112,18 @@ class Model {
   const KernelBackend* kernels_;
   ParamLayout layout_;
   Precision precision_;
-  Arena params_, grads_, acts_;
+  DeviceArray<float> params_, grads_, acts_;
 
   // Activation layout for the current (b_, t_).
   int b_ = 0, t_ = 0, cap_b_ = 0, cap_t_ = 0;
-  std::vector<int32_t> tokens_;
+  DeviceArray<int32_t> tokens_;  // (cap_b_ * cap_t_) of the last forward
+  DeviceArray<float> dvalues_;   // device copy of backward's dvalues (value head only)
   std::vector<LayerActs> layer_acts_;
   size_t res_final_ = 0, norm_final_ = 0, rstd_final_ = 0, values_ = 0;
   // Backward scratch (shared by all layers).
   size_t d_res_ = 0, d_norm_ = 0, d_q_ = 0, d_k_ = 0, d_v_ = 0, d_att_ = 0, d_gate_ = 0,
          d_up_ = 0, d_h_ = 0, logits_buf_ = 0;
+  DeviceArray<float> rope_cos_, rope_sin_;  // (cap_t_, HD/2) each, for positions 0..cap_t_-1
   RopeTable rope_;
 };
 

@@ -1,7 +1,7 @@
 #include "train/throughput.h"
 
 #include "core/arena.h"
-#include "kernels/cpu/matmul.h"
+#include "kernels/backend.h"
 
 namespace llmforge {
 
@@ -10,7 +10,7 @@ double training_flops_per_token(const ModelConfig& c, int seq_len) {
 }
 
 double measure_peak_flops(Precision precision, int repeats) {
-  return cpu::measure_gemm_flops(1024, precision, repeats);
+  return cpu_backend().measure_gemm_flops(1024, precision, repeats);
 }
 
 double model_flops_utilization(double tokens_per_s, double flops_per_token, double peak_flops) {

@@ -2,19 +2,15 @@
 // model (value head included). Each check uses the scalar L = sum(out * r) with a
 // fixed random r, perturbs a sample of inputs by +-eps, and compares the central
 // difference with the analytic gradient, relative to the tensor's largest gradient.
+// The ops run through the CPU backend's table on host vectors (its memory is host
+// memory); backend_conformance_test.cc checks every backend against references.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 
 #include "../test_util.h"
-#include "kernels/cpu/attention.h"
-#include "kernels/cpu/cross_entropy.h"
-#include "kernels/cpu/embedding.h"
-#include "kernels/cpu/matmul.h"
-#include "kernels/cpu/rmsnorm.h"
-#include "kernels/cpu/rope.h"
-#include "kernels/cpu/swiglu.h"
+#include "kernels/backend.h"
 #include "model/model.h"
 #include "train/losses.h"
 
@@ -22,6 +18,8 @@ namespace llmforge {
 namespace {
 
 using testing::random_vector;
+
+const KernelBackend& kb = cpu_backend();
 
 double weighted_sum(const std::vector<float>& out, const std::vector<float>& r) {
   double s = 0.0;
@@ -61,12 +59,12 @@ TEST(GradCheck, RmsNorm) {
   for (auto& v : w) v += 1.0f;
   std::vector<float> y(n * c), rstd(n);
   auto f = [&] {
-    cpu::rmsnorm_forward(y.data(), rstd.data(), x.data(), w.data(), n, c, 1e-5f);
+    kb.rmsnorm_forward(y.data(), rstd.data(), x.data(), w.data(), n, c, 1e-5f);
     return weighted_sum(y, r);
   };
   f();
   std::vector<float> dx(n * c, 0.0f), dw(c, 0.0f);
-  cpu::rmsnorm_backward(dx.data(), dw.data(), r.data(), x.data(), w.data(), rstd.data(), n, c);
+  kb.rmsnorm_backward(dx.data(), dw.data(), r.data(), x.data(), w.data(), rstd.data(), n, c);
   check_gradient("rmsnorm dx", x, dx, f);
   check_gradient("rmsnorm dw", w, dw, f);
 }
@@ -75,32 +73,34 @@ TEST(GradCheck, Rope) {
   const int b = 2, t = 5, h = 2, hd = 8;
   auto x = random_vector(b * t * h * hd, 4), r = random_vector(b * t * h * hd, 5);
   std::vector<int> pos{0, 1, 2, 3, 4};
-  auto table = cpu::rope_table(pos.data(), t, hd, 10000.0f);
+  std::vector<float> cos(t * hd / 2), sin(t * hd / 2);
+  kb.rope_table(cos.data(), sin.data(), pos.data(), t, hd, 10000.0f);
+  const RopeTable table{t, hd / 2, cos.data(), sin.data()};
   auto f = [&] {
     std::vector<float> y = x;
-    cpu::rope_forward(y.data(), table, b, t, h, hd);
+    kb.rope_forward(y.data(), table, b, t, h, hd);
     return weighted_sum(y, r);
   };
   std::vector<float> dx = r;
-  cpu::rope_backward(dx.data(), table, b, t, h, hd);
+  kb.rope_backward(dx.data(), table, b, t, h, hd);
   check_gradient("rope dx", x, dx, f);
 }
 
 TEST(GradCheck, AttentionWithGqaAcrossRowBlocks) {
   // T = 70 spans two query-row blocks of the kernel; 4 query heads share 2 kv heads.
-  cpu::AttentionShape s{1, 70, 4, 2, 8};
+  AttentionShape s{1, 70, 4, 2, 8};
   const size_t nq = size_t(s.b) * s.t * s.n_head * s.head_dim;
   const size_t nkv = size_t(s.b) * s.t * s.n_kv_head * s.head_dim;
   auto q = random_vector(nq, 6), k = random_vector(nkv, 7), v = random_vector(nkv, 8);
   auto r = random_vector(nq, 9);
   std::vector<float> out(nq), lse(size_t(s.b) * s.n_head * s.t);
   auto f = [&] {
-    cpu::attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), s);
+    kb.attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), s);
     return weighted_sum(out, r);
   };
   f();
   std::vector<float> dq(nq), dk(nkv), dv(nkv);
-  cpu::attention_backward(dq.data(), dk.data(), dv.data(), r.data(), q.data(), k.data(), v.data(),
+  kb.attention_backward(dq.data(), dk.data(), dv.data(), r.data(), q.data(), k.data(), v.data(),
                           out.data(), lse.data(), s);
   check_gradient("attention dq", q, dq, f);
   check_gradient("attention dk", k, dk, f);
@@ -112,11 +112,11 @@ TEST(GradCheck, SwiGlu) {
   auto g = random_vector(n, 10, 2.0f), u = random_vector(n, 11), r = random_vector(n, 12);
   std::vector<float> h(n);
   auto f = [&] {
-    cpu::swiglu_forward(h.data(), g.data(), u.data(), n);
+    kb.swiglu_forward(h.data(), g.data(), u.data(), n);
     return weighted_sum(h, r);
   };
   std::vector<float> dg(n), du(n);
-  cpu::swiglu_backward(dg.data(), du.data(), r.data(), g.data(), u.data(), n);
+  kb.swiglu_backward(dg.data(), du.data(), r.data(), g.data(), u.data(), n);
   check_gradient("swiglu dgate", g, dg, f, 1e-3);
   check_gradient("swiglu dup", u, du, f, 1e-3);
 }
@@ -130,14 +130,14 @@ TEST(GradCheck, CrossEntropyWithWeightsAndIgnoredRows) {
   std::vector<float> losses(rows);
   auto f = [&] {
     std::vector<float> z = logits;
-    cpu::cross_entropy_forward_backward(z.data(), losses.data(), targets.data(), weights.data(),
+    kb.cross_entropy_forward_backward(z.data(), losses.data(), targets.data(), weights.data(),
                                         0.0f, rows, v);
     double s = 0.0;
     for (int i = 0; i < rows; ++i) s += double(losses[i]) * weights[i] * scale;
     return s;
   };
   std::vector<float> grad = logits;
-  cpu::cross_entropy_forward_backward(grad.data(), losses.data(), targets.data(), weights.data(),
+  kb.cross_entropy_forward_backward(grad.data(), losses.data(), targets.data(), weights.data(),
                                       scale, rows, v);
   for (int j = 0; j < v; ++j) {
     EXPECT_EQ(grad[1 * v + j], 0.0f) << "ignored target must give no gradient";
@@ -153,15 +153,15 @@ TEST(GradCheck, MatmulAllTransposes) {
       auto a = random_vector(m * k, 14), b = random_vector(k * n, 15), r = random_vector(m * n, 16);
       std::vector<float> c(m * n);
       auto f = [&] {
-        cpu::matmul(a.data(), b.data(), c.data(), m, n, k, ta, tb, false, Precision::kFp32);
+        kb.matmul(a.data(), b.data(), c.data(), m, n, k, ta, tb, false, Precision::kFp32);
         return weighted_sum(c, r);
       };
       // dA = r op(B)^T (stored like A); dB = op(A)^T r (stored like B).
       std::vector<float> da(m * k), db(k * n);
-      if (!ta) cpu::matmul(r.data(), b.data(), da.data(), m, k, n, false, !tb, false, Precision::kFp32);
-      else cpu::matmul(b.data(), r.data(), da.data(), k, m, n, tb, true, false, Precision::kFp32);
-      if (!tb) cpu::matmul(a.data(), r.data(), db.data(), k, n, m, !ta, false, false, Precision::kFp32);
-      else cpu::matmul(r.data(), a.data(), db.data(), n, k, m, true, ta, false, Precision::kFp32);
+      if (!ta) kb.matmul(r.data(), b.data(), da.data(), m, k, n, false, !tb, false, Precision::kFp32);
+      else kb.matmul(b.data(), r.data(), da.data(), k, m, n, tb, true, false, Precision::kFp32);
+      if (!tb) kb.matmul(a.data(), r.data(), db.data(), k, n, m, !ta, false, false, Precision::kFp32);
+      else kb.matmul(r.data(), a.data(), db.data(), n, k, m, true, ta, false, Precision::kFp32);
       check_gradient(ta ? (tb ? "matmul tt dA" : "matmul tn dA") : (tb ? "matmul nt dA" : "matmul nn dA"), a, da, f);
       check_gradient(ta ? (tb ? "matmul tt dB" : "matmul tn dB") : (tb ? "matmul nt dB" : "matmul nn dB"), b, db, f);
     }
@@ -174,12 +174,26 @@ TEST(GradCheck, Embedding) {
   auto table = random_vector(vocab * c, 17), r = random_vector(n * c, 18);
   std::vector<float> out(n * c);
   auto f = [&] {
-    cpu::embedding_forward(out.data(), tokens.data(), table.data(), n, c);
+    kb.embedding_forward(out.data(), tokens.data(), table.data(), n, c);
     return weighted_sum(out, r);
   };
   std::vector<float> dtable(vocab * c, 0.0f);
-  cpu::embedding_backward(dtable.data(), tokens.data(), r.data(), n, c);
+  kb.embedding_backward(dtable.data(), tokens.data(), r.data(), n, c);
   check_gradient("embedding dtable", table, dtable, f, 1e-2, 1e-2, 20);
+}
+
+TEST(GradCheck, ValueHead) {
+  const int n = 5, c = 8;
+  auto x = random_vector(n * c, 19), w = random_vector(c, 20), r = random_vector(n, 23);
+  std::vector<float> values(n);
+  auto f = [&] {
+    kb.value_head_forward(values.data(), x.data(), w.data(), n, c);
+    return weighted_sum(values, r);
+  };
+  std::vector<float> dx(n * c, 0.0f), dw(c, 0.0f);
+  kb.value_head_backward(dx.data(), dw.data(), r.data(), x.data(), w.data(), n, c);
+  check_gradient("value head dx", x, dx, f);
+  check_gradient("value head dw", w, dw, f);
 }
 
 TEST(GradCheck, WholeModelWithValueHead) {

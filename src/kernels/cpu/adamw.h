@@ -9,15 +9,9 @@
 
 #include <cstddef>
 
-namespace llmforge::cpu {
+#include "kernels/backend.h"  // AdamWHyper
 
-struct AdamWHyper {
-  float lr;
-  float beta1;
-  float beta2;
-  float eps;
-  float weight_decay;
-};
+namespace llmforge::cpu {
 
 void adamw_update(float* p, const float* g, float* m, float* v, size_t n, const AdamWHyper& h,
                   long step);

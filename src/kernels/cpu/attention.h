@@ -6,11 +6,9 @@
 // Shapes: q, out, dq, dout (B,T,NH,HD); k, v, dk, dv (B,T,NKV,HD); lse (B,NH,T).
 #pragma once
 
-namespace llmforge::cpu {
+#include "kernels/backend.h"  // AttentionShape
 
-struct AttentionShape {
-  int b, t, n_head, n_kv_head, head_dim;
-};
+namespace llmforge::cpu {
 
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                        const AttentionShape& s);

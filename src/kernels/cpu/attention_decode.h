@@ -10,12 +10,9 @@
 
 #include <cstddef>
 
-namespace llmforge::cpu {
+#include "kernels/backend.h"  // DecodeAttentionShape
 
-struct DecodeAttentionShape {
-  int n_head, n_kv_head, head_dim;
-  int max_len;  // M: positions per slot in the cache
-};
+namespace llmforge::cpu {
 
 void attention_decode(float* out, const float* q, const float* k_cache, const float* v_cache,
                       const int* slot, const int* pos, int n_rows, const DecodeAttentionShape& s);

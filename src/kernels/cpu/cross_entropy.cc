@@ -38,9 +38,4 @@ void cross_entropy_forward_backward(float* logits, float* losses, const int32_t*
   }
 }
 
-void logsumexp_rows(float* lse, const float* logits, int r, int v) {
-#pragma omp parallel for schedule(static)
-  for (int i = 0; i < r; ++i) lse[i] = row_logsumexp(logits + size_t(i) * v, v);
-}
-
 }  // namespace llmforge::cpu

@@ -14,7 +14,4 @@ namespace llmforge::cpu {
 void cross_entropy_forward_backward(float* logits, float* losses, const int32_t* targets,
                                     const float* weights, float grad_scale, int r, int v);
 
-// log-sum-exp of each row of logits (R,V) into lse (R); logits unchanged.
-void logsumexp_rows(float* lse, const float* logits, int r, int v);
-
 }  // namespace llmforge::cpu

@@ -6,22 +6,18 @@
 
 namespace llmforge::cpu {
 
-RopeTable rope_table(const int* positions, int n_pos, int head_dim, float theta) {
-  RopeTable table;
-  table.n_pos = n_pos;
-  table.half = head_dim / 2;
-  table.cos.resize(size_t(n_pos) * table.half);
-  table.sin.resize(size_t(n_pos) * table.half);
-  for (int i = 0; i < table.half; ++i) {
+void rope_table(float* cos, float* sin, const int* positions, int n_pos, int head_dim,
+                float theta) {
+  const int half = head_dim / 2;
+  for (int i = 0; i < half; ++i) {
     // HF: inv_freq = 1 / theta^(arange(0, hd, 2).float() / hd), all in fp32.
     float inv_freq = 1.0f / std::pow(theta, float(2 * i) / float(head_dim));
     for (int p = 0; p < n_pos; ++p) {
       float angle = float(positions[p]) * inv_freq;
-      table.cos[size_t(p) * table.half + i] = std::cos(angle);
-      table.sin[size_t(p) * table.half + i] = std::sin(angle);
+      cos[size_t(p) * half + i] = std::cos(angle);
+      sin[size_t(p) * half + i] = std::sin(angle);
     }
   }
-  return table;
 }
 
 static void rotate(float* x, const RopeTable& table, int b, int t, int n_head, int head_dim,
@@ -31,8 +27,8 @@ static void rotate(float* x, const RopeTable& table, int b, int t, int n_head, i
 #pragma omp parallel for collapse(2) schedule(static)
   for (int bi = 0; bi < b; ++bi) {
     for (int ti = 0; ti < t; ++ti) {
-      const float* c = table.cos.data() + size_t(ti) * half;
-      const float* s = table.sin.data() + size_t(ti) * half;
+      const float* c = table.cos + size_t(ti) * half;
+      const float* s = table.sin + size_t(ti) * half;
       for (int h = 0; h < n_head; ++h) {
         float* v = x + ((size_t(bi) * t + ti) * n_head + h) * head_dim;
 #pragma omp simd

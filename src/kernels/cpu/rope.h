@@ -5,18 +5,13 @@
 // Shapes: x (B,T,H,hd) in place; positions (T) per sequence, shared by the batch.
 #pragma once
 
-#include <vector>
+#include "kernels/backend.h"  // RopeTable
 
 namespace llmforge::cpu {
 
-// cos/sin tables (T, hd/2) for the given positions, computed like HF does in fp32.
-struct RopeTable {
-  int n_pos = 0;
-  int half = 0;
-  std::vector<float> cos;
-  std::vector<float> sin;
-};
-RopeTable rope_table(const int* positions, int n_pos, int head_dim, float theta);
+// cos, sin (n_pos, hd/2) for the given positions, computed like HF does in fp32.
+void rope_table(float* cos, float* sin, const int* positions, int n_pos, int head_dim,
+                float theta);
 
 void rope_forward(float* x, const RopeTable& table, int b, int t, int n_head, int head_dim);
 // The rotation is orthogonal: the backward pass rotates by -angle, in place on dx.

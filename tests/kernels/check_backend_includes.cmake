@@ -1,0 +1,35 @@
+# Fails when a source file outside src/kernels/cpu includes a cpu/ kernel header:
+# everything else must reach kernels through kernels/backend.h.
+# Usage: cmake -DROOT=<source tree> -P check_backend_includes.cmake
+if(NOT ROOT)
+  message(FATAL_ERROR "check_backend_includes: pass -DROOT=<source tree>")
+endif()
+get_filename_component(ROOT "${ROOT}" ABSOLUTE)
+set(sources)
+foreach(dir src apps tests bench)
+  file(GLOB_RECURSE found LIST_DIRECTORIES false
+    ${ROOT}/${dir}/*.h ${ROOT}/${dir}/*.hpp ${ROOT}/${dir}/*.cc ${ROOT}/${dir}/*.cpp
+    ${ROOT}/${dir}/*.cu ${ROOT}/${dir}/*.cuh)
+  list(APPEND sources ${found})
+endforeach()
+list(LENGTH sources n_sources)
+if(n_sources EQUAL 0)
+  message(FATAL_ERROR "check_backend_includes: no sources under ${ROOT}")
+endif()
+set(leaks "")
+foreach(file ${sources})
+  file(RELATIVE_PATH rel ${ROOT} ${file})
+  if(rel MATCHES "^src/kernels/cpu/")
+    continue()
+  endif()
+  file(STRINGS ${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]*/)?cpu/")
+  foreach(line ${lines})
+    string(STRIP "${line}" line)
+    string(APPEND leaks "  ${rel}: ${line}\n")
+  endforeach()
+endforeach()
+if(leaks)
+  message(FATAL_ERROR "files outside src/kernels/cpu include CPU kernel headers "
+                      "(use kernels/backend.h):\n${leaks}")
+endif()
+message(STATUS "backend includes: ${n_sources} files checked, none reaches into cpu/")
