@@ -136,12 +136,12 @@ class ConnectionStream final : public httplib::Stream {
 // Sends what we have to say, then reads (and drops) what the client is still
 // sending for a moment before closing: closing a socket with unread input makes the
 // kernel send a reset, which can destroy the response before the client reads it.
-void lingering_close(int fd) {
+void lingering_close(int fd, int wait_ms) {
   ::shutdown(fd, SHUT_WR);
-  const Clock::time_point until = Clock::now() + std::chrono::milliseconds(500);
+  const Clock::time_point until = Clock::now() + std::chrono::milliseconds(wait_ms);
   char sink[4096];
   size_t drained = 0;
-  while (drained < (1u << 20) && wait_fd(fd, POLLIN, ms_until(until, 500))) {
+  while (drained < (1u << 20) && wait_fd(fd, POLLIN, ms_until(until, wait_ms))) {
     ssize_t n = ::recv(fd, sink, sizeof sink, 0);
     if (n <= 0) break;
     drained += size_t(n);
@@ -205,7 +205,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     send_all(sock, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                    "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
                        std::to_string(body.size()) + "\r\n\r\n" + body);
-    lingering_close(sock);
+    lingering_close(sock, 100);  // short: refusing must not keep a worker busy
     return false;
   }
   ConnectionStream strm(sock, limits_);
@@ -224,7 +224,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     if (!ret || closed || t_close_after) break;
     --left;
   }
-  lingering_close(sock);
+  lingering_close(sock, 500);
   release(address);
   return ret;
 }
