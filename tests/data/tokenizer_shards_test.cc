@@ -11,6 +11,7 @@
 #include "data/token_shard.h"
 #include "data/tokenizer_encoder.h"
 #include "test_util.h"
+#include "toy_encoder.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/trainer.h"
 
@@ -72,6 +73,51 @@ TEST(DataTokenizerShards, ShardsDecodeBackToTheCleanDocuments) {
     EXPECT_GT(s.header().doc_count, 0u) << split;
   }
   EXPECT_EQ(decoded, clean);
+}
+
+// README step 3: a finished folder rerun with --tokenizer gets its token shards; a
+// changed tokenizer or --val-fraction rewrites them; a rerun without --tokenizer
+// keeps them.
+TEST(DataTokenizerShards, RerunWithATokenizerAddsAndUpdatesTheShards) {
+  test::TempDir dir;
+  std::string lines;
+  for (int i = 0; i < 40; ++i) {
+    lines += nlohmann::json({{"id", "doc" + std::to_string(i)},
+                             {"text", test::join(test::english_paragraphs(300 + i, 3), "\n\n")}})
+                 .dump() +
+             "\n";
+  }
+  test::write_bytes(dir / "in/docs.jsonl", lines);
+  PipelineConfig c;
+  c.inputs = {dir / "in"};
+  c.output_dir = dir / "out";
+  c.threads = 2;
+  c.jsonl_zstd_level = 0;
+  run_pipeline(c);  // step 1: clean text only
+  const std::string train = token_shard_path(c.output_dir, "train", 0);
+  const std::string val = token_shard_path(c.output_dir, "val", 0);
+  EXPECT_FALSE(fs::exists(train));
+
+  c.tokenizer = test::byte_encoder_factory();
+  c.tokenizer_id = "bytes@1";
+  c.val_fraction = 0.1;
+  run_pipeline(c);  // step 3
+  ASSERT_TRUE(fs::exists(train));
+  ASSERT_TRUE(fs::exists(val));
+  const uint64_t val_docs = TokenShard(val).header().doc_count;
+  const uint64_t all_docs = val_docs + TokenShard(train).header().doc_count;
+  EXPECT_GT(all_docs, 30u);
+
+  c.val_fraction = 0.5;  // another split: the shards are written again
+  run_pipeline(c);
+  EXPECT_GT(TokenShard(val).header().doc_count, val_docs);
+  EXPECT_EQ(TokenShard(val).header().doc_count + TokenShard(train).header().doc_count, all_docs);
+
+  const std::string before = test::read_bytes(val);
+  c.tokenizer = nullptr;  // a rerun of step 1 keeps the shards
+  c.tokenizer_id.clear();
+  run_pipeline(c);
+  EXPECT_EQ(test::read_bytes(val), before);
 }
 
 }  // namespace
