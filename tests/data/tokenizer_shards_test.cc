@@ -3,9 +3,11 @@
 // Decoding each BOS-separated run of a shard gives back a clean document.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <set>
 
+#include "core/error.h"
 #include "data/pipeline.h"
 #include "data/text_utils.h"
 #include "data/token_shard.h"
@@ -118,6 +120,39 @@ TEST(DataTokenizerShards, RerunWithATokenizerAddsAndUpdatesTheShards) {
   c.tokenizer_id.clear();
   run_pipeline(c);
   EXPECT_EQ(test::read_bytes(val), before);
+}
+
+// Header fields are range-checked when a shard is opened, naming the shard: BOS past
+// the vocabulary, a vocabulary of 2^31 (which would wrap to a negative size).
+TEST(DataTokenizerShards, HeaderIdsOutOfRangeAreRefusedNamingTheShard) {
+  test::TempDir dir;
+  const std::string path = dir / "train-000000.bin";
+  {
+    TokenShardWriter w(path, 400, 1);
+    w.add_document({5, 6, 7});
+    w.commit();
+  }
+  auto patched = [&](uint32_t bos, uint32_t vocab) {
+    std::string bytes = test::read_bytes(path);
+    std::memcpy(bytes.data() + 32, &bos, 4);
+    std::memcpy(bytes.data() + 36, &vocab, 4);
+    const std::string p = dir / "patched.bin";
+    test::write_bytes(p, bytes);
+    try {
+      TokenShard s(p);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(patched(1, 400), "no error");
+  std::string e = patched(70000, 400);
+  EXPECT_NE(e.find("patched.bin: BOS id 70000 in the header is not below the vocabulary size 400"),
+            std::string::npos)
+      << e;
+  e = patched(1, 2147483648u);
+  EXPECT_NE(e.find("patched.bin: vocabulary size 2147483648 in the header is outside"), std::string::npos)
+      << e;
 }
 
 }  // namespace
