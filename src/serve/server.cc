@@ -116,7 +116,9 @@ void Server::routes() {
     res.set_content("{\"status\":\"ok\"}", "application/json");
   });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.render(scheduler_->stats()), "text/plain; version=0.0.4");
+    res.set_content(metrics_.render(scheduler_->stats(), http_->active_connections(),
+                                    http_->refused_connections()),
+                    "text/plain; version=0.0.4");
   });
   s.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(models_response(options_.model_name, created_), "application/json");
