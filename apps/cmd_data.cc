@@ -2,7 +2,10 @@
 // clean JSONL and token shards, with a report of what each stage removed and why.
 // `data run` (or plain `data`) runs it, `data report` prints the report of an output
 // folder, `data shard-info` checks and describes token shards.
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "apps/command.h"
@@ -121,6 +124,35 @@ void add_options(CliOptions& o) {
   o.add("dedup-memory-mb", "1024", "memory budget of one dedup partition");
 }
 
+// The --tokenizer value and a hash (FNV-1a) of the files it names, so that a tokenizer
+// retrained into the same folder counts as another tokenizer.
+std::string tokenizer_fingerprint(const std::string& name_or_path) {
+  namespace fs = std::filesystem;
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const std::string& bytes) {
+    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  };
+  std::error_code ec;
+  std::vector<fs::path> files;
+  if (fs::is_directory(name_or_path, ec)) {
+    for (const auto& e : fs::directory_iterator(name_or_path, ec))
+      if (e.is_regular_file()) files.push_back(e.path());
+  } else if (fs::is_regular_file(name_or_path, ec)) {
+    files.push_back(name_or_path);
+  }
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    mix(f.filename().string());
+    std::ifstream in(f, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    mix(bytes.str());
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return name_or_path + "@" + hex;
+}
+
 PipelineConfig config_from(const CliOptions& o) {
   PipelineConfig c;
   c.inputs = split_list(o.get("input"));
@@ -205,6 +237,7 @@ PipelineConfig config_from(const CliOptions& o) {
   if (!o.get("tokenizer").empty()) {
 #ifdef LLMFORGE_HAVE_TOKENIZER
     c.tokenizer = data::make_tokenizer_factory(o.get("tokenizer"));
+    c.tokenizer_id = tokenizer_fingerprint(o.get("tokenizer"));
 #else
     ErrorBuilder("cli") << "--tokenizer: this build has no tokenizer library";
 #endif

@@ -58,6 +58,8 @@ int run_generate(int argc, char** argv) {
   }
   if (req.prompt.empty()) ErrorBuilder("cli") << "empty prompt (give --prompt TEXT)";
 
+  check_kv_cache_fits(model->config(), n, model->config().max_seq_len,
+                      "pass a smaller --n, or check max_position_embeddings in config.json");
   BatchGenerator gen(*model, &tok, n);
   std::vector<int> ids;
   for (int i = 0; i < n; ++i) {

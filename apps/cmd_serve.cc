@@ -36,7 +36,11 @@ int run_serve(int argc, char** argv) {
       .add("max-tokens", "1024", "largest max_tokens a request may ask for")
       .add("default-max-tokens", "256", "max_tokens when a request gives none")
       .add("context", "0", "context per sequence in tokens (0: the model's)")
-      .add("http-threads", "96", "connections served at once");
+      .add("http-threads", "96", "connections served at once")
+      .add("max-client-connections", "0",
+           "connections one client address may hold (0: half of --http-threads)")
+      .add("header-timeout", "10", "seconds a client has to send a request's headers")
+      .add("body-timeout", "30", "seconds a client then has to send the body");
   add_precision_option(opts);
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
@@ -57,6 +61,14 @@ int run_serve(int argc, char** argv) {
   so.limits.max_tokens = int(opts.get_int("max-tokens"));
   so.limits.default_max_tokens = int(opts.get_int("default-max-tokens"));
   so.http_threads = int(opts.get_int("http-threads"));
+  so.connections.max_per_client = int(opts.get_int("max-client-connections"));
+  so.connections.header_timeout_s = opts.get_double("header-timeout");
+  so.connections.body_timeout_s = opts.get_double("body-timeout");
+  if (so.connections.max_per_client < 0 || !(so.connections.header_timeout_s > 0) ||
+      !(so.connections.body_timeout_s > 0)) {
+    ErrorBuilder("cli") << "--max-client-connections must not be negative, --header-timeout and "
+                           "--body-timeout must be positive";
+  }
   if (so.scheduler.max_batch <= 0 || so.scheduler.max_queue < 0 || so.limits.max_tokens <= 0 ||
       so.limits.default_max_tokens <= 0 || so.http_threads <= 0 || so.scheduler.max_len < 0) {
     ErrorBuilder("cli") << "--max-batch, --max-tokens, --default-max-tokens and --http-threads "

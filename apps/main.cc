@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "apps/command.h"
@@ -82,6 +83,14 @@ int main(int argc, char** argv) {
   }
   try {
     return found->run(argc - consumed, argv + consumed);
+  } catch (const std::bad_alloc&) {
+    // Sizes come from files and options; say which, rather than "std::bad_alloc".
+    std::fprintf(stderr,
+                 "llmforge %s: out of memory: a size asked for more memory than this machine has "
+                 "(check the sizes in the model's config.json, e.g. max_position_embeddings, and "
+                 "options such as --n, --context, --max-batch)\n",
+                 found->name.c_str());
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "llmforge %s: %s\n", found->name.c_str(), e.what());
     return 1;

@@ -82,6 +82,9 @@ struct PipelineConfig {
   int jsonl_zstd_level = 3;  // 0: plain .jsonl
   double val_fraction = 0.01;
   TokenEncoderFactory tokenizer;  // empty: no token shards
+  // Names the tokenizer's content (name or path plus a hash of its files): a rerun
+  // with another tokenizer or val_fraction rewrites the shards of finished files.
+  std::string tokenizer_id;
 };
 
 // Each stage skips the input files it already finished. Throws Error("data") for

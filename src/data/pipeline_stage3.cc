@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/progress.h"
@@ -33,6 +34,26 @@ struct PendingDoc {
 
 constexpr size_t kWriteBatchDocs = 512;
 constexpr size_t kWriteBatchBytes = 16 << 20;
+
+// What a finished file's outputs were made with. Without a tokenizer only the clean
+// JSONL is written, which neither setting changes.
+std::string write_settings(const PipelineConfig& config) {
+  if (!config.tokenizer) return "tokenizer=\n";
+  return "tokenizer=" + config.tokenizer_id + "\nval_fraction=" + std::to_string(config.val_fraction) + "\n";
+}
+
+std::string write_settings_path(const std::string& out, size_t index) {
+  return out + "/stage3/" + index_name(index) + ".settings";
+}
+
+// A finished file is written again when this run asks for token shards it does not
+// have: none yet (step 3 of the README after step 1), another tokenizer, another
+// val_fraction. A run without --tokenizer keeps what earlier runs wrote.
+bool settings_changed(const PipelineConfig& config, size_t index) {
+  if (!config.tokenizer) return false;
+  const std::string path = write_settings_path(config.output_dir, index);
+  return !std::filesystem::exists(path) || read_file(path) != write_settings(config);
+}
 
 void write_one(const PipelineConfig& config, size_t index, bool dedup_ran, int threads) {
   const std::string& out = config.output_dir;
@@ -132,6 +153,7 @@ void write_one(const PipelineConfig& config, size_t index, bool dedup_ran, int t
   clean.commit();
   if (train) train->commit();
   if (val) val->commit();
+  write_file_atomic(write_settings_path(out, index), write_settings(config));
   write_stats(stage3_stats_path(out, index), stats);
 }
 
@@ -147,13 +169,22 @@ void run_write_stage(const PipelineConfig& config) {
                          << " (run `llmforge data run --stage dedup`, or pass --no-dedup)";
   for (const char* d : {"/clean", "/tokens", "/stage3"}) std::filesystem::create_directories(out + d);
   std::vector<size_t> todo;
+  size_t rewrite = 0;
   for (size_t i : slice_indices(inputs.size(), config.shard_index, config.shard_count)) {
     if (!std::filesystem::exists(stage1_stats_path(out, i)))
       ErrorBuilder("data") << "stage 1 has not finished input " << i << " (" << inputs[i].path << ")";
-    if (std::filesystem::exists(stage3_stats_path(out, i))) continue;
+    if (std::filesystem::exists(stage3_stats_path(out, i))) {
+      if (!settings_changed(config, i)) continue;
+      ++rewrite;
+    }
     todo.push_back(i);
   }
   LLMF_LOG(Info) << "write: " << todo.size() << " files to do";
+  if (rewrite > 0) {
+    LLMF_LOG(Info) << "write: " << rewrite
+                   << " finished files are written again: they have no token shards for this "
+                      "--tokenizer and --val-fraction yet";
+  }
   if (todo.empty()) return;
   Progress progress("write", static_cast<int64_t>(todo.size()), "files");
   std::mutex mu;

@@ -140,7 +140,17 @@ TokenShard::TokenShard(const std::string& path) : path_(path) {
     problem = "unsupported version " + std::to_string(header_.version);
   else if (header_.token_width != 2 && header_.token_width != 4)
     problem = "bad token width " + std::to_string(header_.token_width);
-  else if (size != kTokenShardHeaderBytes + header_.token_count * header_.token_width)
+  else if (header_.vocab_size == 0 || header_.vocab_size > uint32_t(INT32_MAX))
+    problem = "vocabulary size " + std::to_string(header_.vocab_size) + " in the header is outside 1.." +
+              std::to_string(INT32_MAX);
+  else if (header_.bos_id >= header_.vocab_size)
+    problem = "BOS id " + std::to_string(header_.bos_id) + " in the header is not below the vocabulary size " +
+              std::to_string(header_.vocab_size);
+  else if (header_.token_width < token_width_for_vocab(header_.vocab_size))
+    problem = "token width " + std::to_string(header_.token_width) + " cannot hold a vocabulary of " +
+              std::to_string(header_.vocab_size);
+  else if (header_.token_count > (size - kTokenShardHeaderBytes) / header_.token_width ||
+           size != kTokenShardHeaderBytes + header_.token_count * header_.token_width)
     problem = "is truncated or corrupt: header says " + std::to_string(header_.token_count) +
               " tokens of " + std::to_string(header_.token_width) + " bytes (" +
               std::to_string(kTokenShardHeaderBytes + header_.token_count * header_.token_width) +

@@ -159,14 +159,72 @@ bool WarcReader::find_record_start(std::string& line) {
   }
 }
 
+bool WarcReader::skip_oversized(uint64_t length, uint64_t start) {
+  // Streams through the claimed length without holding it. A record header after a
+  // blank line inside it means the length lies (1e12 in a 1 MB file): the record is
+  // dropped there and reading goes on from that header, so the records after a lying
+  // one are kept. (A real oversized record that embeds a WARC file would be split at
+  // the embedded header; its own remainder is then skipped as garbage.)
+  static constexpr std::string_view kHeader = "\n\r\nWARC/1.";
+  static constexpr std::string_view kHeaderLf = "\n\nWARC/1.";
+  std::string buf;
+  uint64_t done = 0;
+  size_t keep = 0;  // bytes carried over from the previous block
+  while (done < length) {
+    const size_t want = size_t(std::min<uint64_t>(1 << 16, length - done));
+    buf.resize(keep + want);
+    const size_t got = in_.read_exact(buf.data() + keep, want);
+    buf.resize(keep + got);
+    done += got;
+    size_t at = buf.find(kHeader);
+    size_t skip_to = at == std::string::npos ? at : at + 3;
+    if (size_t lf = buf.find(kHeaderLf); lf != std::string::npos && lf + 2 < skip_to) skip_to = lf + 2;
+    if (skip_to != std::string::npos) {
+      error("warc_bad_content_length",
+            "Content-Length " + std::to_string(length) +
+                " runs over the next record's header; record dropped",
+            start);
+      in_.unread(buf.data() + skip_to, buf.size() - skip_to);
+      return true;
+    }
+    if (got < want) break;
+    keep = std::min<size_t>(buf.size(), kHeader.size() - 1);
+    buf.erase(0, buf.size() - keep);
+  }
+  if (done < length) {
+    error("warc_truncated_record",
+          "Content-Length " + std::to_string(length) + " but the file ends " +
+              std::to_string(done) + " bytes into the record",
+          start);
+    if (in_.failed()) error("truncated_or_corrupt_compression", in_.error(), in_.bytes_read());
+    return false;
+  }
+  error("warc_record_too_large",
+        "record of " + std::to_string(length) + " bytes skipped (limit " +
+            std::to_string(max_record_bytes_) + ")",
+        start);
+  return true;
+}
+
 bool WarcReader::next(WarcRecord& rec) {
   std::string line;
   for (;;) {
     uint64_t start = in_.bytes_read();
     if (!find_record_start(line)) {
       if (in_.failed()) error("truncated_or_corrupt_compression", in_.error(), in_.bytes_read());
+      // An input without a single record header is not WARC at all (random bytes,
+      // another format under a .warc name): say so instead of reporting nothing.
+      if (!saw_header_ && !in_.failed()) {
+        error("not_warc",
+              in_.bytes_read() == 0 ? "empty file, no WARC record"
+                                    : "no WARC/1.x record header in " +
+                                          std::to_string(in_.bytes_read()) +
+                                          " bytes: not a WARC file",
+              0);
+      }
       return false;
     }
+    saw_header_ = true;
     rec = WarcRecord{};
     rec.version = line;
     rec.offset = start;
@@ -195,12 +253,7 @@ bool WarcReader::next(WarcRecord& rec) {
       continue;
     }
     if (length > max_record_bytes_) {
-      uint64_t skipped = in_.skip(length);
-      error("warc_record_too_large",
-            "record of " + std::to_string(length) + " bytes skipped (limit " +
-                std::to_string(max_record_bytes_) + ")",
-            start);
-      if (skipped < length) return false;
+      if (!skip_oversized(length, start)) return false;
       continue;
     }
     rec.block.resize(length);

@@ -3,8 +3,9 @@
 // HTTP response inside `response` records (status, headers, chunked transfer and
 // gzip/deflate content encoding).
 //
-// Damaged input never throws: a record whose Content-Length lies, an oversized
-// record, garbage between records or a truncated file is reported through
+// Damaged input never throws: a record whose Content-Length lies (however large),
+// an oversized record, garbage between records, a truncated file or an input with no
+// WARC record at all is reported through
 // take_errors() as (kind, message naming file and offset) and the reader
 // resynchronises on the next "WARC/1." line. Memory per reader is one record, capped
 // at `max_record_bytes` (larger records are skipped, not loaded).
@@ -56,12 +57,15 @@ class WarcReader {
  private:
   void error(const std::string& kind, const std::string& what, uint64_t offset);
   bool find_record_start(std::string& line);
+  // Past a record longer than max_record_bytes; false when the input ends in it.
+  bool skip_oversized(uint64_t length, uint64_t start);
 
   ByteReader& in_;
   size_t max_record_bytes_;
   std::vector<InputError> errors_;
   uint64_t records_ = 0;
   bool quiet_resync_ = false;  // skipping the rest of a record already reported
+  bool saw_header_ = false;    // any WARC/1.x line at all
 };
 
 }  // namespace llmforge::data

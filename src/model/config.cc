@@ -1,5 +1,9 @@
 #include "model/config.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -37,12 +41,28 @@ void ModelConfig::validate() const {
 }
 
 int64_t ModelConfig::num_parameters() const {
-  int64_t c = dim, per_layer = 2 * c + c * q_dim() + 2 * c * kv_dim() + q_dim() * c +
-                               3 * c * int64_t(ffn_dim);
-  int64_t n = int64_t(vocab_size) * c + n_layers * per_layer + c;
-  if (!tie_embeddings) n += int64_t(vocab_size) * c;
+  // 128-bit, so that absurd configs (every field near 2^31) give a huge count, not a
+  // wrapped one; saturated at INT64_MAX.
+  using I = __int128;
+  I c = dim, per_layer = 2 * c + c * q_dim() + 2 * c * kv_dim() + I(q_dim()) * c + 3 * c * I(ffn_dim);
+  I n = I(vocab_size) * c + I(n_layers) * per_layer + c;
+  if (!tie_embeddings) n += I(vocab_size) * c;
   if (value_head) n += c;
-  return n;
+  return n > I(INT64_MAX) ? INT64_MAX : int64_t(n);
+}
+
+void check_kv_cache_fits(const ModelConfig& c, int64_t sequences, int64_t context,
+                         const std::string& hint) {
+  const double bytes = 2.0 * c.n_layers * double(sequences) * double(context) * c.kv_dim() * 4;
+  const double ram = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGESIZE));
+  if (ram > 0 && bytes > ram) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%.1f GiB, more than this machine's %.1f GiB of memory",
+                  bytes / (1 << 30), ram / (1 << 30));
+    ErrorBuilder("memory") << "the KV cache for " << sequences << " sequences of " << context
+                           << " tokens needs " << buf << " (max_position_embeddings is "
+                           << c.max_seq_len << "); " << hint;
+  }
 }
 
 std::string config_to_json(const ModelConfig& c) {
@@ -86,7 +106,17 @@ ModelConfig config_from_json(const std::string& text, const std::string& source)
     if (!j[key].is_number_integer()) {
       ErrorBuilder("config") << source << ": \"" << key << "\" must be an integer";
     }
-    out = j[key].get<int>();
+    // Read wide and range-check, so 2147483648 is reported as too large, not
+    // wrapped into a negative number.
+    const bool too_large = j[key].is_number_unsigned()
+                               ? j[key].get<uint64_t>() > uint64_t(INT32_MAX)
+                               : j[key].get<int64_t>() > INT32_MAX;
+    const int64_t v = too_large ? 0 : j[key].get<int64_t>();
+    if (too_large || v <= 0) {
+      ErrorBuilder("config") << source << ": \"" << key << "\" is " << j[key].dump()
+                             << "; expected 1 to " << INT32_MAX;
+    }
+    out = int(v);
   };
   auto get_float = [&](const char* key, float& out) {
     if (!j.contains(key)) return;
@@ -116,8 +146,8 @@ ModelConfig config_from_json(const std::string& text, const std::string& source)
   get_bool("tie_word_embeddings", c.tie_embeddings);
   get_bool("value_head", c.value_head);
   if (j.contains("head_dim") && j["head_dim"].is_number_integer() && c.n_heads > 0 &&
-      j["head_dim"].get<int>() * c.n_heads != c.dim) {
-    ErrorBuilder("config") << source << ": head_dim " << j["head_dim"].get<int>()
+      j["head_dim"].get<int64_t>() * c.n_heads != c.dim) {
+    ErrorBuilder("config") << source << ": head_dim " << j["head_dim"].dump()
                            << " times num_attention_heads differs from hidden_size (unsupported)";
   }
   if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) {

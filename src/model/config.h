@@ -29,6 +29,14 @@ struct ModelConfig {
   int64_t num_parameters() const;
 };
 
+// A KV cache for `sequences` x `context` tokens (fp32 keys and values of every
+// layer) must fit in this machine's physical memory; otherwise Error("memory")
+// with the sizes, max_position_embeddings and `hint` (the options to change).
+// Call before allocating one: a context of 1e9 tokens is a clear error, not
+// std::bad_alloc.
+void check_kv_cache_fits(const ModelConfig& config, int64_t sequences, int64_t context,
+                         const std::string& hint);
+
 // config.json <-> ModelConfig. Reading checks types and ranges and names the file.
 std::string config_to_json(const ModelConfig& config);
 ModelConfig config_from_json(const std::string& text, const std::string& source);

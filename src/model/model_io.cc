@@ -1,9 +1,12 @@
 #include "model/model_io.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "model/param_layout.h"
 #include "model/safetensors.h"
 
 namespace llmforge {
@@ -26,24 +29,55 @@ ModelConfig load_model_config(const std::string& dir) {
   return config_from_json(read_file(path), path);
 }
 
+namespace {
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string out;
+  for (auto d : shape) out += std::to_string(d) + ",";
+  return out;
+}
+
+// config.json decides what is allocated; the weights file is what there is. Every
+// tensor the config implies is checked against the file's header (name, shape)
+// before anything config-sized is allocated, so num_hidden_layers 1e9 or
+// intermediate_size 1e9 next to a small file is an error naming both files, not
+// gigabytes allocated or std::bad_alloc. The layer count is checked first, so that
+// even the table of expected tensors stays as small as the file.
+void check_sizes_before_allocating(const ModelConfig& config, const SafetensorsFile& file,
+                                   const std::string& dir) {
+  const std::string path = dir + "/model.safetensors";
+  int64_t layers_in_file = 0;
+  for (const auto& [name, t] : file.tensors()) {
+    if (name.rfind("model.layers.", 0) != 0) continue;
+    const int64_t i = std::atoll(name.c_str() + 13);
+    layers_in_file = std::max(layers_in_file, i + 1);
+  }
+  if (config.n_layers > layers_in_file) {
+    ErrorBuilder("model") << dir << "/config.json: num_hidden_layers is " << config.n_layers
+                          << " but " << path << " has " << layers_in_file << " layers";
+  }
+  const ParamLayout layout(config);
+  for (const ParamInfo& p : layout.params()) {
+    auto it = file.tensors().find(p.name);
+    if (it == file.tensors().end()) ErrorBuilder("model") << path << ": missing tensor " << p.name;
+    if (it->second.shape != p.shape) {
+      ErrorBuilder("model") << path << ": tensor " << p.name << " has shape [" << shape_text(it->second.shape)
+                            << "] but config.json implies [" << shape_text(p.shape) << "]";
+    }
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Model> load_model(const std::string& dir, Precision precision) {
   ModelConfig config = load_model_config(dir);
   std::string path = dir + "/model.safetensors";
   if (!std::filesystem::exists(path)) ErrorBuilder("model") << dir << ": no model.safetensors";
   SafetensorsFile file = SafetensorsFile::load(path);
+  check_sizes_before_allocating(config, file, dir);
   auto model = std::make_unique<Model>(config, precision);
-  for (const ParamInfo& p : model->layout().params()) {
-    auto it = file.tensors().find(p.name);
-    if (it == file.tensors().end()) ErrorBuilder("model") << path << ": missing tensor " << p.name;
-    if (it->second.shape != p.shape) {
-      std::string got, want;
-      for (auto d : it->second.shape) got += std::to_string(d) + ",";
-      for (auto d : p.shape) want += std::to_string(d) + ",";
-      ErrorBuilder("model") << path << ": tensor " << p.name << " has shape [" << got
-                            << "] but config.json implies [" << want << "]";
-    }
+  for (const ParamInfo& p : model->layout().params())
     file.read_f32(p.name, model->params() + p.offset, p.size);
-  }
   for (const auto& [name, t] : file.tensors()) {
     if (model->layout().find(name)) continue;
     // Tolerated extras: a tied head saved anyway, and old HF rotary buffers.

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -122,7 +123,6 @@ SafetensorsFile SafetensorsFile::load(const std::string& path) {
   if (!header.is_object()) ErrorBuilder("safetensors") << path << ": header is not a JSON object";
   f.data_start_ = 8 + n;
   const size_t data_size = b.size() - f.data_start_;
-  size_t covered = 0;
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") {
       if (!it->is_object()) ErrorBuilder("safetensors") << path << ": __metadata__ is not an object";
@@ -150,8 +150,10 @@ SafetensorsFile SafetensorsFile::load(const std::string& path) {
     for (const auto& d : e["shape"]) {
       if (!d.is_number_integer() || d.get<int64_t>() < 0) bad("shape has a non-integer or negative dimension");
       t.shape.push_back(d.get<int64_t>());
-      numel *= size_t(d.get<int64_t>());
+      if (__builtin_mul_overflow(numel, size_t(d.get<int64_t>()), &numel)) bad("shape is too large");
     }
+    if (__builtin_mul_overflow(numel, elem, &numel)) bad("shape is too large");
+    numel /= elem;
     const auto& off = e["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
         !off[1].is_number_unsigned())
@@ -163,12 +165,33 @@ SafetensorsFile SafetensorsFile::load(const std::string& path) {
           "] exceed the data section (" + std::to_string(data_size) + " bytes): file truncated?");
     }
     if (t.end - t.begin != numel * elem) bad("byte size does not match shape and dtype");
-    covered += t.end - t.begin;
     f.tensors_[name] = std::move(t);
   }
-  if (covered != data_size) {
-    ErrorBuilder("safetensors") << path << ": tensors cover " << covered << " of " << data_size
-                                << " data bytes (overlapping tensors or trailing garbage)";
+  // The byte ranges must tile the data section: sorted by start, each begins where
+  // the previous ended. Comparing only the total would let two tensors share bytes
+  // while an equal-sized hole is left elsewhere.
+  std::vector<std::pair<size_t, const std::string*>> order;
+  for (const auto& [name, t] : f.tensors_)
+    if (t.end > t.begin) order.push_back({t.begin, &name});
+  std::sort(order.begin(), order.end());
+  size_t at = 0;
+  const std::string* prev = nullptr;
+  for (const auto& [begin, name] : order) {
+    const Tensor& t = f.tensors_.at(*name);
+    if (begin < at) {
+      ErrorBuilder("safetensors") << path << ": tensors " << *prev << " and " << *name
+                                  << " overlap (bytes " << begin << " to " << at << ")";
+    }
+    if (begin > at) {
+      ErrorBuilder("safetensors") << path << ": data bytes " << at << " to " << begin
+                                  << " belong to no tensor (before " << *name << ")";
+    }
+    at = t.end;
+    prev = name;
+  }
+  if (at != data_size) {
+    ErrorBuilder("safetensors") << path << ": tensors cover " << at << " of " << data_size
+                                << " data bytes (trailing garbage)";
   }
   for (const auto& [name, t] : f.tensors_) {
     auto crc = f.metadata_.find(kCrcPrefix + name);

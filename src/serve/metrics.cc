@@ -16,7 +16,7 @@ void Metrics::record(const std::string& path, int status) {
   ++requests_[{label, status}];
 }
 
-std::string Metrics::render(const SchedulerStats& s) const {
+std::string Metrics::render(const SchedulerStats& s, int connections, uint64_t refused) const {
   std::ostringstream o;
   o << "# HELP llmforge_requests_total HTTP requests by path and status.\n"
        "# TYPE llmforge_requests_total counter\n";
@@ -41,6 +41,12 @@ std::string Metrics::render(const SchedulerStats& s) const {
     << "# HELP llmforge_queue_length Requests waiting for a decoding slot.\n"
        "# TYPE llmforge_queue_length gauge\nllmforge_queue_length "
     << s.queued << "\n"
+    << "# HELP llmforge_connections Open HTTP connections.\n"
+       "# TYPE llmforge_connections gauge\nllmforge_connections "
+    << connections << "\n"
+    << "# HELP llmforge_connections_refused_total Connections refused (too many from one address).\n"
+       "# TYPE llmforge_connections_refused_total counter\nllmforge_connections_refused_total "
+    << refused << "\n"
     << "# HELP llmforge_active_sequences Sequences being decoded.\n"
        "# TYPE llmforge_active_sequences gauge\nllmforge_active_sequences "
     << s.active << "\n";

@@ -17,7 +17,9 @@ class Metrics {
  public:
   void record(const std::string& path, int status);
   void record_rejected() { std::lock_guard<std::mutex> lk(mu_); ++rejected_; }
-  std::string render(const SchedulerStats& s) const;
+  // `connections` and `refused`: open connections and those refused at once for
+  // being over the per-address cap (HttpServer).
+  std::string render(const SchedulerStats& s, int connections = 0, uint64_t refused = 0) const;
 
  private:
   mutable std::mutex mu_;

@@ -89,9 +89,20 @@ std::string error_body(int status, const std::string& message) {
 
 ApiRequest parse_request(const std::string& text, bool chat, const RequestLimits& limits) {
   json body;
+  // The last object key the parser passed: a number that overflows a double
+  // (1e999) is the client's mistake in that field, not a server error.
+  std::string last_key;
   try {
-    body = json::parse(text);
-  } catch (const json::parse_error& e) {
+    body = json::parse(text, [&](int, json::parse_event_t ev, json& parsed) {
+      if (ev == json::parse_event_t::key) last_key = parsed.get<std::string>();
+      return true;
+    });
+  } catch (const json::out_of_range& e) {
+    throw ApiError(400, "invalid_request_error",
+                   (last_key.empty() ? std::string("a number") : "'" + last_key + "'") +
+                       " is out of range: " + e.what(),
+                   last_key);
+  } catch (const json::exception& e) {
     throw ApiError(400, "invalid_request_error", std::string("body is not valid JSON: ") + e.what());
   }
   if (!body.is_object()) throw ApiError(400, "invalid_request_error", "body must be a JSON object");
@@ -99,6 +110,7 @@ ApiRequest parse_request(const std::string& text, bool chat, const RequestLimits
   r.chat = chat;
   if (body.contains("model") && !body["model"].is_string() && !body["model"].is_null())
     bad("model", "'model' must be a string");
+  if (body.contains("model") && body["model"].is_string()) r.model = body["model"].get<std::string>();
   if (chat) {
     if (!body.contains("messages")) bad("messages", "'messages' is required");
     const json& msgs = body["messages"];

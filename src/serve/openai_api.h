@@ -42,6 +42,7 @@ struct ApiRequest {
   bool chat = true;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  std::string model;           // as asked; empty when not given
   std::vector<ChatMessage> messages;  // chat
   std::string prompt;                 // completions
   SamplerSettings sampling;

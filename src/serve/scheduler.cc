@@ -1,5 +1,8 @@
 #include "serve/scheduler.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "core/error.h"
 #include "core/log.h"
 
@@ -65,8 +68,21 @@ void Job::fail(int status, const std::string& message) {
   cv_.notify_all();
 }
 
+namespace {
+
+// The KV cache is allocated up front for max_batch sequences of the full context.
+const SchedulerOptions& checked(const Model& model, const SchedulerOptions& o) {
+  const ModelConfig& c = model.config();
+  const int64_t ctx = o.max_len > 0 ? std::min(o.max_len, c.max_seq_len) : c.max_seq_len;
+  check_kv_cache_fits(c, std::max(1, o.max_batch), ctx, "pass a smaller --context or --max-batch");
+  return o;
+}
+
+}  // namespace
+
 Scheduler::Scheduler(const Model& model, const Tokenizer& tok, SchedulerOptions options)
-    : options_(options), generator_(model, &tok, options.max_batch, options.max_len) {
+    : options_(checked(model, options)),
+      generator_(model, &tok, options.max_batch, options.max_len) {
   thread_ = std::thread([this] { loop(); });
 }
 

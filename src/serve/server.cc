@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "infer/chat_format.h"
+#include "serve/http_server.h"
 #include "serve/web_assets.h"
 
 namespace llmforge::serve {
@@ -45,7 +46,12 @@ Server::Server(std::unique_ptr<Model> model, Tokenizer tokenizer, ServerOptions 
   chat_end_token(tok_);  // throws now, not per request, when chat tokens are missing
   created_ = int64_t(std::time(nullptr));
   scheduler_ = std::make_unique<Scheduler>(*model_, tok_, options_.scheduler);
-  http_ = std::make_unique<httplib::Server>();
+  ConnectionLimits limits = options_.connections;
+  limits.workers = options_.http_threads;
+  // Raw bytes, chunk framing included: a backstop for every route. The decoded body
+  // is held to max_body_bytes exactly where it is read (read_body).
+  limits.max_request_bytes = 2 * uint64_t(options_.max_body_bytes) + 65536;
+  http_ = std::make_unique<HttpServer>(limits);
   routes();
 }
 
@@ -53,11 +59,8 @@ Server::~Server() { stop(); }
 
 void Server::routes() {
   httplib::Server& s = *http_;
-  const int threads = options_.http_threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Bodies with a Content-Length over the limit are refused (413) before reading.
   s.set_payload_max_length(options_.max_body_bytes);
-  s.set_read_timeout(30, 0);
-  s.set_write_timeout(30, 0);
 
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!options_.api_key.empty() && req.path.rfind("/v1/", 0) == 0 &&
@@ -74,6 +77,7 @@ void Server::routes() {
   s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
                                                              httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (HttpServer::request_too_large()) res.status = 413;
     std::string msg = res.status == 404   ? "no route for " + req.method + " " + req.path
                       : res.status == 413 ? "request body too large"
                       : res.status == 405 ? "method not allowed"
@@ -94,7 +98,9 @@ void Server::routes() {
     res.status = 500;
     res.set_content(error_body(500, msg), "application/json");
   });
-  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+  // Counted when the status line is about to go out, not after the body: a client
+  // that has its answer (or the first event of a stream) finds it in /metrics.
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     metrics_.record(req.path, res.status);
   });
 
@@ -110,26 +116,56 @@ void Server::routes() {
     res.set_content("{\"status\":\"ok\"}", "application/json");
   });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.render(scheduler_->stats()), "text/plain; version=0.0.4");
+    res.set_content(metrics_.render(scheduler_->stats(), http_->active_connections(),
+                                    http_->refused_connections()),
+                    "text/plain; version=0.0.4");
   });
   s.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(models_response(options_.model_name, created_), "application/json");
   });
-  s.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
-    handle_completion(&req, &res, true);
-  });
-  s.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
-    handle_completion(&req, &res, false);
-  });
+  // The body is read here, not by the library, so that the limit holds for a
+  // chunked body as it arrives (the library checks only Content-Length).
+  auto post = [this](bool chat) {
+    return [this, chat](const httplib::Request&, httplib::Response& res,
+                        const httplib::ContentReader& reader) {
+      std::string body;
+      bool too_large = false;
+      const bool ok = reader([&](const char* data, size_t n) {
+        if (body.size() + n > options_.max_body_bytes) {
+          too_large = true;
+          return false;
+        }
+        body.append(data, n);
+        return true;
+      });
+      if (!ok || too_large) {
+        HttpServer::close_after_response();  // the rest of the body is still coming
+        const bool large = too_large || HttpServer::request_too_large() || res.status == 413;
+        send_error(res, large ? ApiError(413, "invalid_request_error",
+                                         "request body larger than " +
+                                             std::to_string(options_.max_body_bytes) + " bytes")
+                              : ApiError(400, "invalid_request_error",
+                                         "request body could not be read (broken chunked encoding?)"));
+        return;
+      }
+      handle_completion(body, res, chat);
+    };
+  };
+  s.Post("/v1/chat/completions", post(true));
+  s.Post("/v1/completions", post(false));
 }
 
-void Server::handle_completion(const void* req_ptr, void* res_ptr, bool chat) {
-  const auto& req = *static_cast<const httplib::Request*>(req_ptr);
-  auto& res = *static_cast<httplib::Response*>(res_ptr);
+void Server::handle_completion(const std::string& body, httplib::Response& res, bool chat) {
   ApiRequest ar;
   GenerationRequest g;
   try {
-    ar = parse_request(req.body, chat, options_.limits);
+    ar = parse_request(body, chat, options_.limits);
+    if (!ar.model.empty() && ar.model != options_.model_name) {
+      throw ApiError(404, "invalid_request_error",
+                     "the model '" + ar.model + "' does not exist; this server serves '" +
+                         options_.model_name + "' (GET /v1/models)",
+                     "model", "model_not_found");
+    }
     if (chat) {
       g.prompt = render_chat(tok_, ar.messages, true).tokens;
       // <|bos|> would open a new document: the reply is over either way.
@@ -195,6 +231,13 @@ void Server::handle_completion(const void* req_ptr, void* res_ptr, bool chat) {
   }
 
   res.set_header("Cache-Control", "no-cache");
+  // A stream ends its connection. node-fetch (under the openai 4.x client) reports
+  // "Premature close" for a chunked response whose kept-alive socket has a 'data'
+  // listener when the response closes, and Node versions with the free-socket data
+  // guard (Debian 12's nodejs 18.20.4+dfsg-1~deb12u3, Node 24.17) attach one as
+  // soon as the socket returns to the pool. A closed connection never goes there.
+  res.set_header("Connection", "close");
+  HttpServer::close_after_response();
   auto first = std::make_shared<bool>(true);
   res.set_chunked_content_provider(
       "text/event-stream",

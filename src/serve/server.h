@@ -5,7 +5,8 @@
 // queued to the Scheduler, which decodes all active requests in one batch. Limits:
 // body size (413), max_tokens and context length (400), an optional API key (401),
 // queue length (503). Every error is an OpenAI-style error object, and any exception
-// in a handler becomes a 500 for that request only.
+// in a handler becomes a 500 for that request only. Connections are handled by
+// HttpServer (http_server.h): deadlines, per-client caps, bounded bodies.
 //
 // Lifetime: start() binds and serves on a background thread; stop() (or the
 // destructor) ends in-flight streams and joins everything.
@@ -16,14 +17,11 @@
 #include <thread>
 
 #include "model/model.h"
+#include "serve/http_server.h"
 #include "serve/metrics.h"
 #include "serve/openai_api.h"
 #include "serve/scheduler.h"
 #include "tokenizer/tokenizer.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace llmforge::serve {
 
@@ -33,6 +31,7 @@ struct ServerOptions {
   std::string api_key;  // empty: no authentication
   size_t max_body_bytes = 1 << 20;
   int http_threads = 96;  // connections served at once (streams hold one each)
+  ConnectionLimits connections;  // deadlines and per-client caps (workers: http_threads)
   std::string model_name = "llmforge";
   RequestLimits limits;
   SchedulerOptions scheduler;
@@ -52,14 +51,14 @@ class Server {
 
  private:
   void routes();
-  void handle_completion(const void* req, void* res, bool chat);
+  void handle_completion(const std::string& body, httplib::Response& res, bool chat);
 
   std::unique_ptr<Model> model_;
   Tokenizer tok_;
   ServerOptions options_;
   std::unique_ptr<Scheduler> scheduler_;
   Metrics metrics_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<HttpServer> http_;
   std::thread listen_thread_;
   int port_ = 0;
   int64_t created_ = 0;

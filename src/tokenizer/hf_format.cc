@@ -1,5 +1,6 @@
 // tokenizer.json reading and writing; see hf_format.h.
 #include "tokenizer/hf_format.h"
+#include "tokenizer/tiktoken_format.h"
 
 #include <array>
 #include <filesystem>
@@ -135,7 +136,7 @@ Tokenizer load_tokenizer_json(const std::string& path) {
     std::vector<bool> is_added;
     if (j.contains("added_tokens")) {
       for (const json& t : j["added_tokens"]) {
-        uint32_t id = t.at("id").get<uint32_t>();
+        uint32_t id = checked_token_id(t.at("id"), path + ": added token " + t.at("content").dump());
         specials.emplace_back(t.at("content").get<std::string>(), id);
         if (id >= is_added.size()) is_added.resize(id + 1, false);
         is_added[id] = true;
@@ -144,7 +145,7 @@ Tokenizer load_tokenizer_json(const std::string& path) {
     auto vocab = std::make_shared<BpeVocab>();
     std::string bytes;
     for (auto& [key, value] : model.at("vocab").items()) {
-      uint32_t id = value.get<uint32_t>();
+      uint32_t id = checked_token_id(value, path + ": vocab entry '" + key + "'");
       if (id < is_added.size() && is_added[id]) continue;  // e.g. GPT-2's <|endoftext|>
       if (!hf_to_bytes(key, &bytes))
         ErrorBuilder("tokenizer") << path << ": vocab entry '" << key << "' (id " << id

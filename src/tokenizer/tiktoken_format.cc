@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -58,6 +59,23 @@ std::vector<std::string> search_dirs() {
 }
 
 // Parses "<base64> <rank>" lines into `vocab`.
+}  // namespace
+
+uint32_t checked_token_id(uint64_t v, const std::string& where) {
+  if (v > kMaxTokenId)
+    ErrorBuilder("tokenizer") << where << ": id " << v << " is outside 0.." << kMaxTokenId;
+  return uint32_t(v);
+}
+
+uint32_t checked_token_id(const nlohmann::json& v, const std::string& where) {
+  if (v.is_number_unsigned()) return checked_token_id(v.get<uint64_t>(), where);
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return checked_token_id(uint64_t(v.get<int64_t>()), where);
+  ErrorBuilder("tokenizer") << where << ": id " << v.dump() << " is not an integer in 0.."
+                            << kMaxTokenId;
+}
+
+namespace {
+
 void parse_rank_lines(std::string_view text, const std::string& path, BpeVocab* vocab) {
   size_t line_no = 0;
   while (!text.empty()) {
@@ -81,7 +99,7 @@ void parse_rank_lines(std::string_view text, const std::string& path, BpeVocab* 
       rank = rank * 10 + (c - '0');
     }
     try {
-      vocab->add_token(static_cast<uint32_t>(rank), base64_decode(line.substr(0, sp)));
+      vocab->add_token(checked_token_id(rank, "rank"), base64_decode(line.substr(0, sp)));
     } catch (const Error& e) {
       ErrorBuilder("tokenizer") << path << ":" << line_no << ": " << e.what();
     }
@@ -196,18 +214,26 @@ Tokenizer load_npm_encoding_json(const std::string& path, const std::string& nam
   };
   if (next_word() != "!")
     ErrorBuilder("tokenizer") << path << ": bpe_ranks does not start with '! <offset>'";
-  uint32_t rank = static_cast<uint32_t>(std::stoul(std::string(next_word())));
+  auto rank_at = [&](std::string_view w) {
+    uint64_t v = 0;
+    auto r = std::from_chars(w.data(), w.data() + w.size(), v);
+    if (r.ec != std::errc() || r.ptr != w.data() + w.size())
+      ErrorBuilder("tokenizer") << path << ": bpe_ranks offset '" << w << "' is not a number";
+    return checked_token_id(v, path + ": bpe_ranks offset");
+  };
+  uint32_t rank = rank_at(next_word());
   while (!rest.empty()) {
     std::string_view w = next_word();
     if (w.empty()) continue;
     if (w == "!") {  // a new run of consecutive ranks
-      rank = static_cast<uint32_t>(std::stoul(std::string(next_word())));
+      rank = rank_at(next_word());
       continue;
     }
-    vocab->add_token(rank++, base64_decode(w));
+    vocab->add_token(checked_token_id(uint64_t(rank++), path + ": bpe_ranks"), base64_decode(w));
   }
   std::vector<std::pair<std::string, uint32_t>> specials;
-  for (auto& [k, v] : j["special_tokens"].items()) specials.emplace_back(k, v.get<uint32_t>());
+  for (auto& [k, v] : j["special_tokens"].items())
+    specials.emplace_back(k, checked_token_id(v, path + ": special token " + k));
   return finish(name, *pattern, std::move(vocab), std::move(specials));
 }
 
@@ -225,7 +251,8 @@ Tokenizer load_tiktoken_file(const std::string& path) {
       auto pattern = split_pattern_from_regex(pat);
       if (!pattern) ErrorBuilder("tokenizer") << sidecar << ": unsupported split pattern " << pat;
       std::vector<std::pair<std::string, uint32_t>> specials;
-      for (auto& [k, v] : j.at("special_tokens").items()) specials.emplace_back(k, v.get<uint32_t>());
+      for (auto& [k, v] : j.at("special_tokens").items())
+        specials.emplace_back(k, checked_token_id(v, sidecar + ": special token " + k));
       if (j.contains("name")) name = j["name"].get<std::string>();
       return finish(name, *pattern, std::move(vocab), std::move(specials));
     } catch (const nlohmann::json::exception& e) {

@@ -3,8 +3,11 @@
 // "! 0 <base64> <base64> ..."}), which is where the OpenAI encodings come from.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "tokenizer/tokenizer.h"
 
@@ -25,6 +28,14 @@ Tokenizer load_npm_encoding_json(const std::string& path, const std::string& nam
 // and any other file the cl100k pattern with no special tokens (logged).
 Tokenizer load_tiktoken_file(const std::string& path);
 void write_tiktoken_file(const Tokenizer& tokenizer, const std::string& path);
+
+// Token ids read from any file format must lie in 0..kMaxTokenId: the vocabulary is
+// an array indexed by id, so one id of 4e9 (or -7 read as unsigned) would size it.
+constexpr uint32_t kMaxTokenId = (1u << 24) - 1;
+// The id in `v` (a JSON integer in range), else Error("tokenizer") naming `where`
+// (file and entry) and the value.
+uint32_t checked_token_id(const nlohmann::json& v, const std::string& where);
+uint32_t checked_token_id(uint64_t v, const std::string& where);
 
 std::string base64_encode(std::string_view bytes);
 // Throws Error("tokenizer") for characters outside the alphabet.

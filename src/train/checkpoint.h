@@ -20,8 +20,10 @@ namespace llmforge {
 
 using CheckpointMeta = std::map<std::string, std::string>;
 
+// `add_files(dir)` (optional) adds files (a tokenizer) before the directory appears.
 void save_checkpoint(const std::string& dir, const Model& model, const AdamW& optimizer,
-                     const CheckpointMeta& meta);
+                     const CheckpointMeta& meta,
+                     const std::function<void(const std::string& dir)>& add_files = nullptr);
 
 // Loads the optimizer state into `optimizer` (sized for `model`) and returns the
 // metadata. The model itself is loaded with load_model(dir).
@@ -38,8 +40,16 @@ void save_model_dir_atomic(const Model& model, const std::string& dir,
 std::string checkpoint_step_name(long step);
 // The name a pointer file holds (trailing whitespace removed), "" when it is absent.
 std::string read_checkpoint_pointer(const std::string& path);
-// Removes all but the `keep` most recent step_* directories of `root`, never `keep_also`.
+// Removes all but the `keep` most recent step_* directories of `root`, never
+// `keep_also`. Each is renamed aside (step_N.pruned-PID) before it is deleted, so a
+// kill never leaves a step_N that is half gone.
 void prune_checkpoints(const std::string& root, int keep, const std::string& keep_also);
+// config.json, model.safetensors and training_state.safetensors all present.
+bool is_complete_checkpoint(const std::string& dir);
+// Removes what killed saves and prunes left in `root` and its step folders
+// (step_N.tmp-PID/, latest.tmp-PID, step_N.pruned-PID/, model.safetensors.tmp-PID)
+// when process PID is gone. Returns how many were removed.
+int remove_stale_temporaries(const std::string& root);
 
 // The checkpoints of one training run (pretraining or SFT) under `root`: step
 // directories, the `latest` and `best` pointers, and the best validation loss, which
@@ -48,7 +58,9 @@ class RunCheckpoints {
  public:
   RunCheckpoints(std::string root, int keep);
 
-  // The directory `latest` points at, "" when the run has no checkpoint yet.
+  // The directory `latest` points at, "" when the run has no checkpoint yet; the
+  // newest complete step folder when that one is missing or incomplete. Constructing
+  // removes the temporaries of killed saves (remove_stale_temporaries).
   std::string latest_dir() const;
   // Loads the optimizer state of `dir` (the model was loaded from it), restores the
   // best validation loss and returns the checkpoint's metadata.

@@ -168,6 +168,55 @@ TEST(DataWarcReader, GarbageOversizeAndTruncatedGzipAreSkippedWithErrors) {
   EXPECT_TRUE(saw);
 }
 
+// A lie far above max_record_bytes (1e12, 2^64 - 1) in record 20 of 40, plain and
+// gzip: only that record is lost; the reader resynchronises on the next header.
+TEST(DataWarcReader, HugeLyingLengthLosesOnlyThatRecord) {
+  for (const char* lie : {"1000000000000", "18446744073709551615"}) {
+    for (bool gz : {false, true}) {
+      std::string bytes;
+      for (int i = 1; i <= 40; ++i) {
+        std::string r = warc_record("conversion", "http://" + std::to_string(i) + "/",
+                                    "document " + std::to_string(i) + "\nsecond line\n");
+        if (i == 20) {
+          size_t at = r.find("Content-Length: ");
+          size_t eol = r.find("\r\n", at);
+          r.replace(at, eol - at, std::string("Content-Length: ") + lie);
+        }
+        bytes += gz ? gzip_member(r) : r;
+      }
+      SCOPED_TRACE(std::string(lie) + (gz ? " gzip" : " plain"));
+      std::vector<InputError> errors;
+      auto recs = read_all(bytes, &errors);
+      ASSERT_EQ(recs.size(), 39u);
+      EXPECT_EQ(recs[18].block, "document 19\nsecond line\n");
+      EXPECT_EQ(recs[19].block, "document 21\nsecond line\n");
+      EXPECT_EQ(recs[38].block, "document 40\nsecond line\n");
+      ASSERT_EQ(errors.size(), 1u);
+      EXPECT_EQ(errors[0].kind, "warc_bad_content_length");
+      EXPECT_NE(errors[0].message.find(lie), std::string::npos) << errors[0].message;
+    }
+  }
+}
+
+// Random bytes (under any .warc name; they are not gzip or zstd, so they are read
+// as plain) and an empty file yield no record and say why.
+TEST(DataWarcReader, InputWithoutAnyRecordIsReportedAsNotWarc) {
+  std::string noise(200 * 1024, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (char& c : noise) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    c = char(x);
+  }
+  for (const std::string& bytes : {noise, std::string()}) {
+    std::vector<InputError> errors;
+    auto recs = read_all(bytes, &errors);
+    EXPECT_TRUE(recs.empty());
+    ASSERT_FALSE(errors.empty());
+    EXPECT_EQ(errors.back().kind, "not_warc");
+    EXPECT_NE(errors.back().message.find("mem.warc"), std::string::npos) << errors.back().message;
+  }
+}
+
 TEST(DataHttpResponse, DecodesChunkedAndGzipBodies) {
   std::string chunked =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nHello\r\n7\r\n, world\r\n0\r\n\r\n";

@@ -3,14 +3,17 @@
 // Decoding each BOS-separated run of a shard gives back a clean document.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <set>
 
+#include "core/error.h"
 #include "data/pipeline.h"
 #include "data/text_utils.h"
 #include "data/token_shard.h"
 #include "data/tokenizer_encoder.h"
 #include "test_util.h"
+#include "toy_encoder.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/trainer.h"
 
@@ -72,6 +75,84 @@ TEST(DataTokenizerShards, ShardsDecodeBackToTheCleanDocuments) {
     EXPECT_GT(s.header().doc_count, 0u) << split;
   }
   EXPECT_EQ(decoded, clean);
+}
+
+// README step 3: a finished folder rerun with --tokenizer gets its token shards; a
+// changed tokenizer or --val-fraction rewrites them; a rerun without --tokenizer
+// keeps them.
+TEST(DataTokenizerShards, RerunWithATokenizerAddsAndUpdatesTheShards) {
+  test::TempDir dir;
+  std::string lines;
+  for (int i = 0; i < 40; ++i) {
+    lines += nlohmann::json({{"id", "doc" + std::to_string(i)},
+                             {"text", test::join(test::english_paragraphs(300 + i, 3), "\n\n")}})
+                 .dump() +
+             "\n";
+  }
+  test::write_bytes(dir / "in/docs.jsonl", lines);
+  PipelineConfig c;
+  c.inputs = {dir / "in"};
+  c.output_dir = dir / "out";
+  c.threads = 2;
+  c.jsonl_zstd_level = 0;
+  run_pipeline(c);  // step 1: clean text only
+  const std::string train = token_shard_path(c.output_dir, "train", 0);
+  const std::string val = token_shard_path(c.output_dir, "val", 0);
+  EXPECT_FALSE(fs::exists(train));
+
+  c.tokenizer = test::byte_encoder_factory();
+  c.tokenizer_id = "bytes@1";
+  c.val_fraction = 0.1;
+  run_pipeline(c);  // step 3
+  ASSERT_TRUE(fs::exists(train));
+  ASSERT_TRUE(fs::exists(val));
+  const uint64_t val_docs = TokenShard(val).header().doc_count;
+  const uint64_t all_docs = val_docs + TokenShard(train).header().doc_count;
+  EXPECT_GT(all_docs, 30u);
+
+  c.val_fraction = 0.5;  // another split: the shards are written again
+  run_pipeline(c);
+  EXPECT_GT(TokenShard(val).header().doc_count, val_docs);
+  EXPECT_EQ(TokenShard(val).header().doc_count + TokenShard(train).header().doc_count, all_docs);
+
+  const std::string before = test::read_bytes(val);
+  c.tokenizer = nullptr;  // a rerun of step 1 keeps the shards
+  c.tokenizer_id.clear();
+  run_pipeline(c);
+  EXPECT_EQ(test::read_bytes(val), before);
+}
+
+// Header fields are range-checked when a shard is opened, naming the shard: BOS past
+// the vocabulary, a vocabulary of 2^31 (which would wrap to a negative size).
+TEST(DataTokenizerShards, HeaderIdsOutOfRangeAreRefusedNamingTheShard) {
+  test::TempDir dir;
+  const std::string path = dir / "train-000000.bin";
+  {
+    TokenShardWriter w(path, 400, 1);
+    w.add_document({5, 6, 7});
+    w.commit();
+  }
+  auto patched = [&](uint32_t bos, uint32_t vocab) {
+    std::string bytes = test::read_bytes(path);
+    std::memcpy(bytes.data() + 32, &bos, 4);
+    std::memcpy(bytes.data() + 36, &vocab, 4);
+    const std::string p = dir / "patched.bin";
+    test::write_bytes(p, bytes);
+    try {
+      TokenShard s(p);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(patched(1, 400), "no error");
+  std::string e = patched(70000, 400);
+  EXPECT_NE(e.find("patched.bin: BOS id 70000 in the header is not below the vocabulary size 400"),
+            std::string::npos)
+      << e;
+  e = patched(1, 2147483648u);
+  EXPECT_NE(e.find("patched.bin: vocabulary size 2147483648 in the header is outside"), std::string::npos)
+      << e;
 }
 
 }  // namespace

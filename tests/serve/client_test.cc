@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "../test_util.h"
 #include "server_fixture.h"
@@ -31,16 +32,32 @@ bool have_node_package(const std::string& name) {
   return std::string(LLMFORGE_NODE).size() > 0 && fs::exists(kRef + "/node_modules/" + name);
 }
 
+// Each Node the reference packages bring (18.20.4, Debian 12's version; 24.17.0,
+// which like Debian 12's security-patched nodejs 18 puts a 'data' listener on sockets
+// it keeps alive) and the system's, each with the openai 4.x client (node-fetch
+// underneath, which then reports "Premature close" for a chunked response on a
+// kept-alive connection) and the current major (the platform fetch).
 TEST(ServeClients, OfficialOpenAiClientStreamingAndNot) {
   if (!have_node_package("openai")) GTEST_SKIP() << "node or npm package openai missing (scripts/npm-deps.sh)";
+  std::vector<std::string> nodes = {LLMFORGE_NODE};
+  for (const char* pkg : {"node18", "node24"}) {
+    const std::string node = kRef + "/node_modules/" + pkg + "/bin/node";
+    if (fs::exists(node)) nodes.push_back(node);
+  }
+  std::vector<std::string> clients = {"openai"};
+  if (have_node_package("openai-v7")) clients.push_back("openai-v7");
   auto s = testing::start_server({});
-  std::string out;
-  int rc = run(std::string(LLMFORGE_NODE) + " " + LLMFORGE_SOURCE_DIR +
-                   "/tests/serve/openai_client.js http://127.0.0.1:" + std::to_string(s->port()) +
-                   "/v1",
-               &out);
-  EXPECT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("openai client: ok"), std::string::npos) << out;
+  for (const std::string& node : nodes) {
+    for (const std::string& client : clients) {
+      SCOPED_TRACE(node + " with " + client);
+      std::string out;
+      int rc = run(node + " " + LLMFORGE_SOURCE_DIR + "/tests/serve/openai_client.js http://127.0.0.1:" +
+                       std::to_string(s->port()) + "/v1 " + client,
+                   &out);
+      EXPECT_EQ(rc, 0) << out;
+      EXPECT_NE(out.find("openai client: ok"), std::string::npos) << out;
+    }
+  }
 }
 
 TEST(ServeClients, HeadlessChromiumChatsOnTheWebPage) {

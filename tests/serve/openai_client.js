@@ -1,9 +1,13 @@
 // Talks to `llmforge serve` with the official openai npm client: chat (plain and
 // streamed), completions (plain and streamed), models, and an error. Exits non-zero
-// with a message on the first mismatch. Usage: node openai_client.js BASE_URL
+// with a message on the first mismatch.
+// Usage: node openai_client.js BASE_URL [PACKAGE], PACKAGE being the folder under
+// tests/reference/node_modules that holds the client ("openai", the 4.x line most
+// code uses, by default; "openai-v7" for the current major).
 "use strict";
 const path = require("path");
-const OpenAI = require(path.join(__dirname, "../reference/node_modules/openai")).default;
+const pkg = require(path.join(__dirname, "../reference/node_modules", process.argv[3] || "openai"));
+const OpenAI = pkg.OpenAI || pkg.default;
 
 function check(cond, what) {
   if (!cond) {
@@ -53,7 +57,15 @@ async function main() {
     check(e.error && e.error.param === "temperature", "error object names the field");
   }
   check(status === 400, "bad temperature gives 400");
-  console.log("openai client: ok (" + chunks + " chunks)");
+  // Several streams in a row on the client's kept-alive connections: the end of one
+  // stream must leave the connection reusable (or closed cleanly) for the next.
+  for (let i = 0; i < 6; i++) {
+    const again = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 5, stream: true });
+    let n = 0;
+    for await (const chunk of again) n++;
+    check(n >= 2, "repeated stream " + i);
+  }
+  console.log("openai client: ok (" + chunks + " chunks, node " + process.version + ")");
 }
 
 main().catch((e) => {

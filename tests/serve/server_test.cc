@@ -130,7 +130,7 @@ TEST_F(ServerTest, HealthModelsAndMetrics) {
 }
 
 TEST_F(ServerTest, ChatCompletionStreamedEqualsUnstreamed) {
-  json body = {{"model", "x"},
+  json body = {{"model", "llmforge"},
                {"messages", {{{"role", "system"}, {"content", "You are terse."}},
                              {{"role", "user"}, {"content", "hello world"}}}},
                {"temperature", 0},

@@ -2,6 +2,8 @@
 // tokenizer we trained and for cl100k_base), and malformed files give errors that
 // name the file and what is wrong.
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <filesystem>
@@ -134,6 +136,42 @@ TEST_F(Formats, ErrorsNameTheProblem) {
   fs::create_directories(dir_ / "empty_model");
   EXPECT_NE(error_of(path("empty_model")).find("has no tokenizer.json"), std::string::npos);
   EXPECT_NE(error_of("no_such_encoding").find("neither"), std::string::npos);
+}
+
+// Ids out of range in any format are refused naming the file and entry: a negative
+// id read as unsigned, or 4e9, would otherwise size the vocabulary to 2^32.
+TEST_F(Formats, OutOfRangeIdsAreRefused) {
+  Tokenizer t = trained();
+  auto error_of = [&](const std::string& p) -> std::string {
+    try {
+      Tokenizer::load(p);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  fs::create_directories(dir_ / "neg");
+  t.save_tokenizer_json(path("neg/tokenizer.json"));
+  nlohmann::json j = nlohmann::json::parse(std::ifstream(path("neg/tokenizer.json")));
+  j["model"]["vocab"].begin().value() = -5;
+  write("neg/tokenizer.json", j.dump());
+  std::string e = error_of(path("neg"));
+  EXPECT_NE(e.find("-5"), std::string::npos) << e;
+  EXPECT_NE(e.find("tokenizer.json: vocab entry"), std::string::npos) << e;
+
+  t.save_tiktoken(path("ours.tiktoken"));
+  nlohmann::json side = nlohmann::json::parse(std::ifstream(path("ours.tiktoken.json")));
+  for (const char* bad : {"-7", "4000000000"}) {
+    nlohmann::json s = side;
+    s["special_tokens"].begin().value() = nlohmann::json::parse(bad);
+    write("ours.tiktoken.json", s.dump());
+    e = error_of(path("ours.tiktoken"));
+    EXPECT_NE(e.find(bad), std::string::npos) << e;
+    EXPECT_NE(e.find("ours.tiktoken.json: special token"), std::string::npos) << e;
+  }
+  write("big.tiktoken", "IQ== 0\nIg== 9999999999\n");
+  e = error_of(path("big.tiktoken"));
+  EXPECT_NE(e.find("9999999999"), std::string::npos) << e;
 }
 
 TEST_F(Formats, SavesAtomically) {
