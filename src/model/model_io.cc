@@ -4,6 +4,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "model/gguf_model.h"
 #include "model/safetensors.h"
 
 namespace llmforge {
@@ -19,6 +20,7 @@ void save_model(const Model& model, const std::string& dir) {
 }
 
 ModelConfig load_model_config(const std::string& dir) {
+  if (is_gguf_file(dir)) return gguf_model_config(gguf::File::load(dir));
   std::string path = dir + "/config.json";
   if (!std::filesystem::exists(path)) {
     ErrorBuilder("model") << dir << " is not a model directory (no config.json)";
@@ -27,6 +29,7 @@ ModelConfig load_model_config(const std::string& dir) {
 }
 
 std::unique_ptr<Model> load_model(const std::string& dir, Precision precision) {
+  if (is_gguf_file(dir)) return load_gguf_model(gguf::File::load(dir), precision);
   ModelConfig config = load_model_config(dir);
   std::string path = dir + "/model.safetensors";
   if (!std::filesystem::exists(path)) ErrorBuilder("model") << dir << ": no model.safetensors";

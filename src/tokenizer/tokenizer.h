@@ -43,7 +43,7 @@ class Tokenizer {
   // Describes a tokenizer built in memory (by the trainer or a loader).
   struct Spec {
     std::string name;
-    SplitPattern pattern = SplitPattern::kLlmforge;
+    SplitPattern pattern = SplitPattern::kQwen2;
     std::shared_ptr<const BpeVocab> vocab;
     std::vector<std::pair<std::string, uint32_t>> special_tokens;
   };
