@@ -129,7 +129,7 @@ TEST_F(LlamaCpp, F32GreedyTokenizationAndChatMatch) {
   for (const std::string& d : test::make_mixed_corpus(40'000, 21)) texts.push_back(d);
   for (const std::string& t : texts) req["tokenize"].push_back(t);
   req["chat"].push_back({{"system", "You are terse."}, {"user", "hello world, what is 2+2?"}, {"max_tokens", 24}});
-  req["chat"].push_back({{"user", "the cat"}, {"max_tokens", 24}});
+  req["chat"].push_back({{"system", "Answer in French."}, {"user", "the cat"}, {"max_tokens", 24}});
   const json reply = run_node("llama_cpp_run.js", req);
   ASSERT_TRUE(reply.contains("greedy")) << reply.dump();
 
@@ -142,12 +142,19 @@ TEST_F(LlamaCpp, F32GreedyTokenizationAndChatMatch) {
     std::vector<int32_t> prompt = {int32_t(tok.bos_id())};
     for (uint32_t id : tok.encode(prompts()[i], AllowedSpecial::as_text())) prompt.push_back(int32_t(id));
     ASSERT_EQ(ids(reply["greedy"][i]["prompt_tokens"]), prompt) << prompts()[i];
+    // llama.cpp stops at end-of-generation tokens (<|bos|> and <|end|>); we run on.
     const std::vector<int32_t> theirs = ids(reply["greedy"][i]["tokens"]);
-    EXPECT_EQ(theirs, our_greedy(*model, prompt, n)) << prompts()[i];
+    const std::vector<int32_t> ours = our_greedy(*model, prompt, n);
+    ASSERT_LE(theirs.size(), ours.size());
+    EXPECT_EQ(theirs, std::vector<int32_t>(ours.begin(), ours.begin() + theirs.size())) << prompts()[i];
+    if (theirs.size() < ours.size()) {
+      const int32_t next = ours[theirs.size()];
+      EXPECT_TRUE(next == int32_t(tok.bos_id()) || next == chat_end_token(tok)) << next;
+    }
 
     // `llmforge generate` prints the same text (it stops at <|bos|>, the end of a document).
     std::vector<uint32_t> until_bos;
-    for (int32_t t : theirs) {
+    for (int32_t t : ours) {
       if (t == int32_t(tok.bos_id())) break;
       until_bos.push_back(uint32_t(t));
     }
@@ -155,13 +162,14 @@ TEST_F(LlamaCpp, F32GreedyTokenizationAndChatMatch) {
     write_file_atomic(prompt_file, prompts()[i]);
     auto r = testing::run_shell(testing::llmforge_binary() + " generate --model " + fx.f32 +
                                 " --temperature 0 --max-tokens " + std::to_string(n) + " --prompt \"$(cat " +
-                                prompt_file + ")\" 2>/dev/null");
+                                prompt_file + ")\" 2>/dev/null | cat");
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(r.output, prompts()[i] + tok.decode(until_bos) + "\n") << prompts()[i];
   }
   // Chat: our chat format, greedy until <|end|>.
   const std::vector<std::vector<ChatMessage>> chats = {
-      {{"system", "You are terse."}, {"user", "hello world, what is 2+2?"}}, {{"user", "the cat"}}};
+      {{"system", "You are terse."}, {"user", "hello world, what is 2+2?"}},
+      {{"system", "Answer in French."}, {"user", "the cat"}}};
   for (size_t i = 0; i < chats.size(); ++i) {
     BatchGenerator gen(*model, &tok, 1);
     GenerationRequest r;
@@ -170,10 +178,13 @@ TEST_F(LlamaCpp, F32GreedyTokenizationAndChatMatch) {
     r.max_new_tokens = 24;
     r.stop_tokens = {chat_end_token(tok)};
     gen.add(r);
-    std::string text;
+    std::vector<int32_t> tokens = r.prompt;
     while (gen.active() > 0)
-      for (const SequenceUpdate& u : gen.step()) text += u.text;
-    EXPECT_EQ(reply["chat"][i].get<std::string>(), text) << "chat " << i;
+      for (const SequenceUpdate& u : gen.step()) tokens.insert(tokens.end(), u.tokens.begin(), u.tokens.end());
+    // The context holds prompt and reply; the last sampled token is never evaluated.
+    const std::vector<int32_t> theirs = ids(reply["chat"][i]["context_tokens"]);
+    EXPECT_EQ(theirs, std::vector<int32_t>(tokens.begin(), tokens.end() - 1)) << "chat " << i << ": "
+        << reply["chat"][i]["reply"].get<std::string>();
   }
   std::printf("[llama.cpp] %s: %zu texts tokenized, %zu prompts x %d greedy tokens, %zu chats compared\n",
               reply.value("llama_cpp", "").c_str(), texts.size(), prompts().size(), n, chats.size());

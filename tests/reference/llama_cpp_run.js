@@ -7,10 +7,12 @@
 //    "tokenize": ["text", ...],                        -> ids, special tokens as text
 //    "teacher":  [{"tokens": [...], "from": k}],       -> softmax of the next-token logits
 //                                                          after tokens[0..i], i >= k-1
-//    "chat":     [{"system": "...", "user": "...", "max_tokens": 24}]}  -> reply text
-//                through LlamaChatSession with the file's own Jinja chat template
+//    "chat":     [{"system": "...", "user": "...", "max_tokens": 24}]}  -> the reply and the
+//                tokens in the context after it, through LlamaChatSession with the
+//                file's own Jinja chat template
 // and writes {"greedy": [{"prompt_tokens": [...], "tokens": [...]}], "tokenize": [[...]],
-// "teacher": [[[p0, p1, ...], ...]], "chat": ["reply"], "llama_cpp": "<build info>"}.
+// "teacher": [[[p0, p1, ...], ...]],
+// "chat": [{"reply": "text", "context_tokens": [...]}], "llama_cpp": "<build info>"}.
 "use strict";
 
 async function main() {
@@ -72,8 +74,9 @@ async function main() {
       chatWrapper: new JinjaTemplateChatWrapper({ template }),
       systemPrompt: c.system || undefined,
     });
+    const seq = session.sequence;
     const reply = await session.prompt(c.user, { temperature: 0, maxTokens: c.max_tokens });
-    out.chat.push(reply);
+    out.chat.push({ reply, context_tokens: Array.from(seq.contextTokens) });
     await context.dispose();
   }
   await model.dispose();
