@@ -24,8 +24,8 @@ int run_export_gguf(int argc, char** argv) {
   opts.add("model", "", "model directory (config.json, model.safetensors, tokenizer.json)")
       .add("out", "", "GGUF file to write (atomically)")
       .add("type", "f32", "weight type: f32, f16, bf16 or q8_0")
-      .add("tokenizer", "", "tokenizer to embed (default: the model directory's)")
-      .add("name", "", "general.name (default: the model directory's name)")
+      .add("tokenizer", "", "tokenizer to embed instead of the model directory's")
+      .add("name", "", "general.name in the file (none: the model directory's name)")
       .add_flag("allow-inexact-tokenizer",
                 "export a split pattern llama.cpp does not implement exactly, with its closest "
                 "pre-tokenizer (a warning says what differs)");

@@ -25,7 +25,9 @@ async function main() {
   const model = await llama.loadModel({ modelPath: req.model, useMmap: false });
   const out = { greedy: [], tokenize: [], teacher: [], chat: [],
                 llama_cpp: llama.llamaCppRelease ? JSON.stringify(llama.llamaCppRelease) : "" };
-  const newContext = () => model.createContext({ contextSize: 256, batchSize: 256, threads: 2, sequences: 1 });
+  // One thread: ggml's worker threads spin while waiting, which on a busy 2-core machine
+  // slows tiny models down severalfold (correctness runs, not speed runs).
+  const newContext = () => model.createContext({ contextSize: 256, batchSize: 256, threads: 1, sequences: 1 });
 
   for (const text of req.tokenize || []) out.tokenize.push(Array.from(model.tokenize(text, false)));
 
@@ -34,7 +36,7 @@ async function main() {
     const seq = context.getSequence();
     const prompt = [model.tokens.bos, ...model.tokenize(g.prompt, false)];
     const tokens = [];
-    for await (const t of seq.evaluate(prompt, { temperature: 0 })) {
+    for await (const t of seq.evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
       tokens.push(t);
       if (tokens.length >= g.n) break;
     }
@@ -49,7 +51,7 @@ async function main() {
     const first = t.tokens.slice(0, t.from);
     // Full softmax at temperature 1 (no top-k/top-p/min-p): the model's distribution.
     const gen = seq.evaluateWithMetadata(first, { probabilities: true },
-                                         { temperature: 1, topK: 0, topP: 1, minP: 0 });
+                                         { temperature: 1, topK: 0, topP: 1, minP: 0, yieldEogToken: true });
     let i = t.from;
     let step = await gen.next();
     while (!step.done) {
