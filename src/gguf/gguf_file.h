@@ -64,6 +64,9 @@ class File {
   // errors). Tensors of types other than F32/F16/BF16/Q8_0 are refused by name.
   static File load(const std::string& path);
   static File parse(std::string bytes, const std::string& source);
+  // Metadata and tensor table only, reading no more of the file than they take (the
+  // tokenizer needs no weights); read_f32() is not available on the result.
+  static File load_metadata(const std::string& path);
 
   uint32_t version() const { return version_; }
   const std::string& source() const { return source_; }
@@ -84,6 +87,9 @@ class File {
   void read_f32(const TensorInfo& t, float* out) const;
 
  private:
+  // `bytes` may be a prefix of a file of `file_size` bytes (load_metadata).
+  static File parse_prefix(std::string bytes, const std::string& source, uint64_t file_size);
+
   std::string source_;
   std::string bytes_;
   uint32_t version_ = 0;

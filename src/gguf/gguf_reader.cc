@@ -36,16 +36,23 @@ int64_t TensorInfo::numel() const {
 
 namespace {
 
-// A bounds-checked cursor over the file bytes.
+// Thrown when a prefix of the file ended before the header did: read more, retry.
+struct NeedMoreBytes {};
+
+// A bounds-checked cursor over the file bytes (or a prefix of them, when `partial`).
 class Cursor {
  public:
-  Cursor(const std::string& bytes, const std::string& source) : b_(bytes), source_(source) {}
+  Cursor(const std::string& bytes, const std::string& source, uint64_t file_size)
+      : b_(bytes), source_(source), partial_(bytes.size() < file_size), file_size_(file_size) {}
 
   uint64_t pos() const { return pos_; }
   uint64_t left() const { return b_.size() - pos_; }
+  // Bytes after the cursor in the whole file (the bound for counts and lengths).
+  uint64_t file_left() const { return file_size_ - pos_; }
 
   // `what` names the field in the error ("tensor 3 name", "key 'general.name' value").
   void need(uint64_t n, const std::string& what) const {
+    if (n > left() && partial_) throw NeedMoreBytes{};
     if (n > left()) {
       ErrorBuilder("gguf") << source_ << ": truncated at offset " << pos_ << " reading " << what
                            << " (" << n << " bytes needed, " << left() << " left)";
@@ -62,10 +69,11 @@ class Cursor {
   std::string read_string(const std::string& what) {
     const uint64_t at = pos_;
     uint64_t n = read<uint64_t>(what + " length");
-    if (n > left()) {
+    if (n > file_left()) {
       ErrorBuilder("gguf") << source_ << ": " << what << " at offset " << at << " has length " << n
-                           << " but only " << left() << " bytes follow";
+                           << " but only " << file_left() << " bytes follow";
     }
+    if (n > left()) throw NeedMoreBytes{};  // only possible for a prefix
     std::string s = b_.substr(pos_, n);
     pos_ += n;
     return s;
@@ -77,6 +85,8 @@ class Cursor {
  private:
   const std::string& b_;
   const std::string& source_;
+  bool partial_;
+  uint64_t file_size_;
   uint64_t pos_ = 0;
 };
 
@@ -131,9 +141,9 @@ void read_value(Cursor& c, ValueType type, Value* v, const std::string& what, in
       const uint64_t min_size = v->array_type == ValueType::kString ? 8
                                 : v->array_type == ValueType::kArray ? 12
                                                                      : scalar_size(v->array_type);
-      if (n > c.left() / min_size) {
+      if (n > c.file_left() / min_size) {
         c.fail(at, what + " claims " + std::to_string(n) + " elements but only " +
-                       std::to_string(c.left()) + " bytes follow");
+                       std::to_string(c.file_left()) + " bytes follow");
       }
       if (v->array_type == ValueType::kArray) {
         if (depth > 2) c.fail(at, what + " nests arrays too deeply");
@@ -177,11 +187,35 @@ File File::load(const std::string& path) {
   return parse(read_file(path), path);
 }
 
+File File::load_metadata(const std::string& path) {
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) ErrorBuilder("gguf") << path << ": cannot read (" << ec.message() << ")";
+  std::ifstream in(path, std::ios::binary);
+  std::string prefix;
+  for (uint64_t want = std::min<uint64_t>(size, 4u << 20);; want = std::min(size, want * 4)) {
+    const uint64_t have = prefix.size();
+    prefix.resize(want);
+    in.read(prefix.data() + have, std::streamsize(want - have));
+    if (uint64_t(in.gcount()) != want - have) ErrorBuilder("gguf") << path << ": read error at offset " << have;
+    try {
+      return parse_prefix(prefix, path, size);
+    } catch (const NeedMoreBytes&) {
+      LLMF_CHECK(want < size) << "the whole file cannot be a prefix";
+    }
+  }
+}
+
 File File::parse(std::string bytes, const std::string& source) {
+  const uint64_t size = bytes.size();
+  return parse_prefix(std::move(bytes), source, size);
+}
+
+File File::parse_prefix(std::string bytes, const std::string& source, uint64_t file_size) {
   File f;
   f.source_ = source;
   f.bytes_ = std::move(bytes);
-  Cursor c(f.bytes_, f.source_);
+  Cursor c(f.bytes_, f.source_, file_size);
   c.need(4, "the magic");
   if (std::memcmp(f.bytes_.data(), "GGUF", 4) != 0) c.fail(0, "not a GGUF file (magic is not \"GGUF\")");
   c.read<uint32_t>("magic");
@@ -192,8 +226,8 @@ File File::parse(std::string bytes, const std::string& source) {
   const uint64_t n_tensors = c.read<uint64_t>("tensor count");
   const uint64_t n_kv = c.read<uint64_t>("metadata count");
   // A key-value pair takes at least 8 + 4 + 1 bytes, a tensor info 8 + 4 + 8 + 4 + 8.
-  if (n_kv > c.left() / 13) c.fail(16, "metadata count " + std::to_string(n_kv) + " exceeds what the file can hold");
-  if (n_tensors > c.left() / 32) c.fail(8, "tensor count " + std::to_string(n_tensors) + " exceeds what the file can hold");
+  if (n_kv > c.file_left() / 13) c.fail(16, "metadata count " + std::to_string(n_kv) + " exceeds what the file can hold");
+  if (n_tensors > c.file_left() / 32) c.fail(8, "tensor count " + std::to_string(n_tensors) + " exceeds what the file can hold");
 
   for (uint64_t i = 0; i < n_kv; ++i) {
     const uint64_t at = c.pos();
@@ -251,7 +285,7 @@ File File::parse(std::string bytes, const std::string& source) {
     f.tensors_.push_back(std::move(t));
   }
   const uint64_t data_start = (c.pos() + alignment - 1) / alignment * alignment;
-  const uint64_t size = f.bytes_.size();
+  const uint64_t size = file_size;
   if (n_tensors > 0 && data_start > size) {
     c.fail(c.pos(), "truncated: tensor data would start at offset " + std::to_string(data_start) +
                         " past the end of the file (" + std::to_string(size) + " bytes)");
@@ -337,6 +371,7 @@ const TensorInfo* File::find_tensor(const std::string& name) const {
 }
 
 void File::read_f32(const TensorInfo& t, float* out) const {
+  LLMF_CHECK(t.offset + t.bytes <= bytes_.size()) << source_ << ": tensor data not loaded (load_metadata)";
   const int64_t row = t.shape.back();
   const int64_t rows = t.numel() / row;
   const uint64_t rb = row_bytes(t.type, uint64_t(row));

@@ -20,7 +20,7 @@ void save_model(const Model& model, const std::string& dir) {
 }
 
 ModelConfig load_model_config(const std::string& dir) {
-  if (is_gguf_file(dir)) return gguf_model_config(gguf::File::load(dir));
+  if (is_gguf_file(dir)) return gguf_model_config(gguf::File::load_metadata(dir));
   std::string path = dir + "/config.json";
   if (!std::filesystem::exists(path)) {
     ErrorBuilder("model") << dir << " is not a model directory (no config.json)";

@@ -160,6 +160,31 @@ TEST(GgufFile, UnsupportedTensorTypeIsNamed) {
   }
 }
 
+// Metadata larger than the first read (4 MiB) and weights after it: load_metadata()
+// reads on until the header is complete and sees the same keys and tensors.
+TEST(GgufFile, LoadMetadataReadsOnlyTheHeader) {
+  Writer w;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 300000; ++i) tokens.push_back("token number " + std::to_string(i));
+  w.set_strings("tokenizer.ggml.tokens", tokens);
+  std::vector<float> weights(3 << 20, 0.5f);  // 12 MiB
+  w.add_tensor("w", {3, 1 << 20}, TensorType::kF32, weights.data());
+  const std::string path = temp_path("gguf_big.gguf");
+  w.write(path);
+  File meta = File::load_metadata(path);
+  EXPECT_EQ(meta.get_strings("tokenizer.ggml.tokens"), tokens);
+  ASSERT_EQ(meta.tensors().size(), 1u);
+  EXPECT_EQ(meta.tensors()[0].offset, File::load(path).tensors()[0].offset);
+  // Cut inside the tensor data: the header alone cannot tell, the table can.
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 100);
+  try {
+    File::load_metadata(path);
+    FAIL() << "truncated file accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("past the end of the file"), std::string::npos) << e.what();
+  }
+}
+
 // Every truncation is refused with an error naming an offset; flipped bytes either
 // still parse (a changed value) or are refused; nothing crashes.
 TEST(GgufFile, TruncatedAndCorruptFilesAreRefused) {
