@@ -1,7 +1,6 @@
 #include "model/gguf_model.h"
 
 #include <cstring>
-#include <filesystem>
 #include <set>
 
 #include "core/error.h"

@@ -50,8 +50,8 @@ class Tokenizer {
   explicit Tokenizer(Spec spec);
 
   // `name_or_path`: a built-in encoding (gpt2, r50k_base, p50k_base, cl100k_base,
-  // o200k_base), a `.tiktoken` file, a `tokenizer.json` file, or a directory that
-  // contains tokenizer.json. Throws Error("tokenizer") saying what was tried.
+  // o200k_base), a `.tiktoken` file, a `tokenizer.json` file, a directory that
+  // contains tokenizer.json, or a GGUF file (tokenizer/gguf_vocab.h). Throws Error("tokenizer") saying what was tried.
   static Tokenizer load(const std::string& name_or_path);
 
   std::vector<uint32_t> encode_ordinary(std::string_view text) const;
