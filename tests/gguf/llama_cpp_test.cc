@@ -160,7 +160,13 @@ TEST_F(LlamaCpp, F32GreedyTokenizationAndChatMatch) {
   json req = {{"model", fx.f32}, {"greedy", json::array()}, {"tokenize", json::array()}, {"chat", json::array()}};
   for (const std::string& p : prompts()) req["greedy"].push_back({{"prompt", p}, {"n", n}});
   std::vector<std::string> texts = prompts();
-  for (const std::string& d : test::make_mixed_corpus(40'000, 21)) texts.push_back(d);
+  for (const std::string& d : test::make_mixed_corpus(300'000, 21)) texts.push_back(d);
+  // Where split patterns differ: contractions (ASCII case only, not U+017F), digit runs,
+  // CR/LF and Unicode spaces (NBSP, NEL, ideographic), marks, letters of other cases.
+  texts.push_back("DON'T it's I'M we'LL they'Re 'ſt x'ſ 1234567 3.14159\r\n\r\n  \t x");
+  texts.push_back("a\u00a0b\u0085c\u3000d\u2028e \u00a0\u00a0 f\n\u00a0\n");
+  texts.push_back("Ǆemal ǅemal ǆemal Ⅻ ½ ², é (e\u0301) ΑΒΓ αβγ ДОБРО добро İstanbul ß ẞ");
+  texts.push_back("emoji 👩‍👩‍👧 🇫🇷 👍🏽 ← → ∑ 𝔘𝔫𝔦 (^_^) ##$$ //path/to");
   for (const std::string& t : texts) req["tokenize"].push_back(t);
   req["chat"].push_back({{"system", "You are terse."}, {"user", "hello world, what is 2+2?"}, {"max_tokens", 24}});
   req["chat"].push_back({{"system", "Answer in French."}, {"user", "the cat"}, {"max_tokens", 24}});
