@@ -62,7 +62,9 @@ int run_train(int argc, char** argv) {
       .add("field", "text", "JSON field holding the text in .jsonl files")
       .add("max-doc-chars", "0", "cut each document after this many characters (0: no cap)")
       .add("special", "", "extra special tokens, comma-separated (the chat tokens are always reserved)")
-      .add("pattern", "llmforge", "split pattern: llmforge (digits one by one), o200k, cl100k, gpt2")
+      .add("pattern", "qwen2",
+           "split pattern: qwen2 (cl100k with digits one by one; llama.cpp runs it exactly), "
+           "llmforge (o200k with digits one by one), o200k, cl100k, gpt2")
       .add("name", "llmforge", "tokenizer name stored in the files")
       .allow_positional("FILE", "training text files");
   add_threads_option(opts, "counting");

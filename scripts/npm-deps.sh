@@ -8,5 +8,8 @@ stamp="$ref/node_modules/.llmforge-lock"
 if [ -f "$stamp" ] && cmp -s "$stamp" "$ref/package-lock.json"; then
   exit 0
 fi
-(cd "$ref" && npm ci --no-audit --no-fund --loglevel=error)
+# node-llama-cpp ships prebuilt llama.cpp binaries as npm packages (@node-llama-cpp/*);
+# its postinstall (which npm >= 11 skips unless approved) could otherwise try to
+# download or build llama.cpp from GitHub when no prebuilt binary fits.
+(cd "$ref" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error)
 cp "$ref/package-lock.json" "$stamp"

@@ -7,6 +7,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "model/param_layout.h"
+#include "model/gguf_model.h"
 #include "model/safetensors.h"
 
 namespace llmforge {
@@ -22,6 +23,7 @@ void save_model(const Model& model, const std::string& dir) {
 }
 
 ModelConfig load_model_config(const std::string& dir) {
+  if (is_gguf_file(dir)) return gguf_model_config(gguf::File::load_metadata(dir));
   std::string path = dir + "/config.json";
   if (!std::filesystem::exists(path)) {
     ErrorBuilder("model") << dir << " is not a model directory (no config.json)";
@@ -70,6 +72,7 @@ void check_sizes_before_allocating(const ModelConfig& config, const SafetensorsF
 }  // namespace
 
 std::unique_ptr<Model> load_model(const std::string& dir, Precision precision) {
+  if (is_gguf_file(dir)) return load_gguf_model(gguf::File::load(dir), precision);
   ModelConfig config = load_model_config(dir);
   std::string path = dir + "/model.safetensors";
   if (!std::filesystem::exists(path)) ErrorBuilder("model") << dir << ": no model.safetensors";

@@ -16,11 +16,12 @@ namespace llmforge {
 
 void save_model(const Model& model, const std::string& dir);
 
-// Loads config.json and model.safetensors (F32, BF16 or F16). Checks every shape;
+// Loads config.json and model.safetensors (F32, BF16 or F16), or a GGUF file when
+// `dir` is one (model/gguf_model.h). Checks every shape;
 // throws Error naming the file and tensor when something is missing or wrong.
 std::unique_ptr<Model> load_model(const std::string& dir, Precision precision = Precision::kFp32);
 
-// Only config.json.
+// Only config.json (or a GGUF file's metadata).
 ModelConfig load_model_config(const std::string& dir);
 
 }  // namespace llmforge

@@ -112,6 +112,9 @@ SplitPattern pattern_of(const json& pre, const std::string& path) {
 
 }  // namespace
 
+std::string bytes_to_byte_level(std::string_view bytes) { return bytes_to_hf(bytes); }
+bool byte_level_to_bytes(std::string_view text, std::string* out) { return hf_to_bytes(text, out); }
+
 Tokenizer load_tokenizer_json(const std::string& path) {
   json j;
   try {

@@ -14,4 +14,10 @@ namespace llmforge {
 Tokenizer load_tokenizer_json(const std::string& path);
 void write_tokenizer_json(const Tokenizer& tokenizer, const std::string& path);
 
+// GPT-2's byte-level alphabet (bytes_to_unicode): every byte as a printable
+// character. Also the token spelling of GGUF "gpt2" vocabularies. The inverse returns
+// false for a character outside the alphabet.
+std::string bytes_to_byte_level(std::string_view bytes);
+bool byte_level_to_bytes(std::string_view text, std::string* out);
+
 }  // namespace llmforge

@@ -22,6 +22,10 @@ const char kO200kRegex[] =
     R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 const char kLlmforgeRegex[] =
     R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+// llama.cpp's form of Qwen2's split regex: (?i:...) contractions written as ASCII
+// classes (so U+017F does not fold to 's', unlike cl100k in tiktoken), digits one by one.
+const char kQwen2Regex[] =
+    R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
 // Flags of the character at q (q < end) and its length in bytes.
 inline uint8_t flags_at(P q, P end, int* len) {
@@ -51,15 +55,16 @@ inline bool is_other(P q, P end) {
 inline bool is_crlf(uint8_t c) { return c == '\r' || c == '\n'; }
 
 // 's 't 're 've 'm 'll 'd at q; returns the end or nullptr. With ignore_case, Unicode
-// simple case folding also lets U+017F LATIN SMALL LETTER LONG S stand for 's'.
-inline P match_contraction(P q, P end, bool ignore_case) {
+// simple case folding also lets U+017F LATIN SMALL LETTER LONG S stand for 's' unless
+// `ascii_only` (llama.cpp's '[sS] classes).
+inline P match_contraction(P q, P end, bool ignore_case, bool ascii_only = false) {
   if (q + 1 >= end || q[0] != '\'') return nullptr;
   auto lower = [&](uint8_t c) -> uint8_t {
     return (ignore_case && c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c | 0x20) : c;
   };
   uint8_t c1 = lower(q[1]);
   if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') return q + 2;
-  if (ignore_case && q[1] == 0xC5 && q + 2 < end && q[2] == 0xBF) return q + 3;
+  if (ignore_case && !ascii_only && q[1] == 0xC5 && q + 2 < end && q[2] == 0xBF) return q + 3;
   if (q + 2 < end) {
     uint8_t c2 = lower(q[2]);
     if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l'))
@@ -98,8 +103,9 @@ P next_gpt2(P p, P end) {
   return match_whitespace(p, end, false);
 }
 
-P next_cl100k(P p, P end) {
-  if (P r = match_contraction(p, end, true)) return r;
+// cl100k (max_digits 3, Unicode case folding) and qwen2 (1, ASCII only).
+P next_cl100k(P p, P end, int max_digits, bool ascii_only) {
+  if (P r = match_contraction(p, end, true, ascii_only)) return r;
   int len;
   uint8_t f = flags_at(p, end, &len);
   if (f & kCharLetter) return scan_any(p + len, end, kCharLetter);
@@ -110,7 +116,7 @@ P next_cl100k(P p, P end) {
   }
   if (f & kCharNumber) {  // \p{N}{1,3}
     P q = p + len;
-    for (int i = 1; i < 3 && q < end; ++i) {
+    for (int i = 1; i < max_digits && q < end; ++i) {
       int l;
       if (!(flags_at(q, end, &l) & kCharNumber)) break;
       q += l;
@@ -194,7 +200,9 @@ const uint8_t* next_piece_end(SplitPattern pattern, const uint8_t* p, const uint
     case SplitPattern::kGpt2:
       return next_gpt2(p, end);
     case SplitPattern::kCl100k:
-      return next_cl100k(p, end);
+      return next_cl100k(p, end, 3, false);
+    case SplitPattern::kQwen2:
+      return next_cl100k(p, end, 1, true);
     case SplitPattern::kO200k:
       return next_o200k(p, end, 3);
     case SplitPattern::kLlmforge:
@@ -213,6 +221,8 @@ const char* split_pattern_regex(SplitPattern pattern) {
       return kO200kRegex;
     case SplitPattern::kLlmforge:
       return kLlmforgeRegex;
+    case SplitPattern::kQwen2:
+      return kQwen2Regex;
   }
   return "";
 }
@@ -227,6 +237,8 @@ const char* split_pattern_name(SplitPattern pattern) {
       return "o200k";
     case SplitPattern::kLlmforge:
       return "llmforge";
+    case SplitPattern::kQwen2:
+      return "qwen2";
   }
   return "";
 }
@@ -236,12 +248,13 @@ std::optional<SplitPattern> split_pattern_from_regex(std::string_view regex) {
   if (regex == kCl100kRegex || regex == kCl100kRegexPossessive) return SplitPattern::kCl100k;
   if (regex == kO200kRegex) return SplitPattern::kO200k;
   if (regex == kLlmforgeRegex) return SplitPattern::kLlmforge;
+  if (regex == kQwen2Regex) return SplitPattern::kQwen2;
   return std::nullopt;
 }
 
 std::optional<SplitPattern> split_pattern_from_name(std::string_view name) {
   for (SplitPattern p : {SplitPattern::kGpt2, SplitPattern::kCl100k, SplitPattern::kO200k,
-                         SplitPattern::kLlmforge}) {
+                         SplitPattern::kLlmforge, SplitPattern::kQwen2}) {
     if (name == split_pattern_name(p)) return p;
   }
   return std::nullopt;

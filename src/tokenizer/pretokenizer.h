@@ -22,12 +22,17 @@ enum class SplitPattern {
   kGpt2,      // gpt2 / r50k_base / p50k_base
   kCl100k,    // cl100k_base
   kO200k,     // o200k_base
-  kLlmforge,  // ours: o200k's pattern with every digit a piece of its own
+  kLlmforge,  // o200k's pattern with every digit a piece of its own (our default until
+              // llama.cpp export: llama.cpp implements no pattern equal to it)
+  kQwen2,     // cl100k's pattern with every digit a piece of its own and ASCII-only case in
+              // contractions, exactly the regex llama.cpp runs for pre-tokenizer "qwen2"
+              // (src/llama-vocab.cpp); the default for new tokenizers
 };
 
 // The regex string (tiktoken's pat_str) that the pattern implements.
 const char* split_pattern_regex(SplitPattern pattern);
-// Short name used in files and on the command line: gpt2, cl100k, o200k, llmforge.
+// Short name used in files and on the command line: gpt2, cl100k, o200k, llmforge,
+// qwen2.
 const char* split_pattern_name(SplitPattern pattern);
 std::optional<SplitPattern> split_pattern_from_regex(std::string_view regex);
 std::optional<SplitPattern> split_pattern_from_name(std::string_view name);

@@ -43,15 +43,15 @@ class Tokenizer {
   // Describes a tokenizer built in memory (by the trainer or a loader).
   struct Spec {
     std::string name;
-    SplitPattern pattern = SplitPattern::kLlmforge;
+    SplitPattern pattern = SplitPattern::kQwen2;
     std::shared_ptr<const BpeVocab> vocab;
     std::vector<std::pair<std::string, uint32_t>> special_tokens;
   };
   explicit Tokenizer(Spec spec);
 
   // `name_or_path`: a built-in encoding (gpt2, r50k_base, p50k_base, cl100k_base,
-  // o200k_base), a `.tiktoken` file, a `tokenizer.json` file, or a directory that
-  // contains tokenizer.json. Throws Error("tokenizer") saying what was tried.
+  // o200k_base), a `.tiktoken` file, a `tokenizer.json` file, a directory that
+  // contains tokenizer.json, or a GGUF file (tokenizer/gguf_vocab.h). Throws Error("tokenizer") saying what was tried.
   static Tokenizer load(const std::string& name_or_path);
 
   std::vector<uint32_t> encode_ordinary(std::string_view text) const;

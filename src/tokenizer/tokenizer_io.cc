@@ -2,6 +2,8 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "gguf/gguf_file.h"
+#include "tokenizer/gguf_vocab.h"
 #include "tokenizer/hf_format.h"
 #include "tokenizer/tiktoken_format.h"
 #include "tokenizer/tokenizer.h"
@@ -18,6 +20,7 @@ Tokenizer Tokenizer::load(const std::string& name_or_path) {
       ErrorBuilder("tokenizer") << "model directory " << name_or_path << " has no tokenizer.json";
     return load_tokenizer_json(json.string());
   }
+  if (gguf::looks_like_gguf(name_or_path)) return tokenizer_from_gguf(gguf::File::load_metadata(name_or_path));
   if (fs::is_regular_file(p, ec)) {
     if (p.extension() == ".tiktoken") return load_tiktoken_file(name_or_path);
     if (p.extension() == ".json") {

@@ -25,7 +25,9 @@ namespace llmforge {
 
 struct TrainerOptions {
   uint32_t vocab_size = 32768;  // bytes + merges + special tokens
-  SplitPattern pattern = SplitPattern::kLlmforge;
+  // qwen2 rather than kLlmforge: llama.cpp implements it exactly, so GGUF exports
+  // tokenize the same there (see pretokenizer.h).
+  SplitPattern pattern = SplitPattern::kQwen2;
   std::vector<std::string> extra_special_tokens;
   // Each document is cut after this many characters (code points); 0 = no cap.
   size_t max_doc_chars = 0;

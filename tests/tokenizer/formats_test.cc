@@ -59,7 +59,7 @@ TEST_F(Formats, TrainedTokenizerJsonRoundTrip) {
   t.save_tokenizer_json(path("model/tokenizer.json"));
   Tokenizer back = Tokenizer::load(path("model"));  // a model directory
   expect_same_encoding(t, back);
-  EXPECT_EQ(back.pattern(), SplitPattern::kLlmforge);
+  EXPECT_EQ(back.pattern(), SplitPattern::kQwen2);  // the trainer's default
   EXPECT_EQ(back.bos_id(), t.bos_id());
 }
 

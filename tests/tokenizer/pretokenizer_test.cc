@@ -47,6 +47,19 @@ TEST(PreTokenizer, LlmforgeSplitsDigits) {
   EXPECT_EQ(split(SplitPattern::kLlmforge, "x=1234"), (V{"x", "=", "1", "2", "3", "4"}));
 }
 
+// llama.cpp's "qwen2" regex: cl100k with single digits, contractions ASCII-cased only.
+TEST(PreTokenizer, Qwen2) {
+  auto p = SplitPattern::kQwen2;
+  EXPECT_EQ(split(p, "x=1234 DON'T"), (V{"x", "=", "1", "2", "3", "4", " DON", "'T"}));
+  EXPECT_EQ(split(p, "today\n \n"), (V{"today", "\n \n"}));
+  EXPECT_EQ(split(p, "x ...\n\ny"), (V{"x", " ...\n\n", "y"}));
+  EXPECT_EQ(split(p, "HelloWorld"), (V{"HelloWorld"}));  // no case split, unlike o200k
+  // U+017F does not fold to 's' here (it does in cl100k, which splits "'ſ", "t").
+  EXPECT_EQ(split(p, "it'\xC5\xBFt"), (V{"it", "'\xC5\xBFt"}));
+  EXPECT_EQ(split(SplitPattern::kCl100k, "it'\xC5\xBFt"), (V{"it", "'\xC5\xBF", "t"}));
+  EXPECT_EQ(split(p, "it'st"), (V{"it", "'s", "t"}));
+}
+
 TEST(PreTokenizer, InvalidBytesAreKept) {
   std::string s = "a\xFF\xC3 b\x80";
   std::string joined;
@@ -56,7 +69,7 @@ TEST(PreTokenizer, InvalidBytesAreKept) {
 
 TEST(PreTokenizer, PatternNamesRoundTrip) {
   for (auto p : {SplitPattern::kGpt2, SplitPattern::kCl100k, SplitPattern::kO200k,
-                 SplitPattern::kLlmforge}) {
+                 SplitPattern::kLlmforge, SplitPattern::kQwen2}) {
     EXPECT_EQ(split_pattern_from_regex(split_pattern_regex(p)), p);
     EXPECT_EQ(split_pattern_from_name(split_pattern_name(p)), p);
   }
