@@ -13,5 +13,12 @@ fi
 # binary itself). node-llama-cpp's postinstall could otherwise try to download or build
 # llama.cpp from GitHub, and npm runs scripts with node_modules/.bin first on PATH, where
 # the Node 18 test binary would run it (and fail on its Node 20 syntax).
-(cd "$ref" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+install() { (cd "$ref" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true "$@" ci --ignore-scripts --no-audit --no-fund --loglevel=error); }
+install npm
+# Debian 12's Node 18 makes npm skip optional packages that need Node >= 20, among them
+# node-llama-cpp's prebuilt llama.cpp (@node-llama-cpp/linux-x64). The first install
+# brought the Node 24 test binary (node24): run npm once more on it.
+if [ ! -d "$ref/node_modules/@node-llama-cpp/linux-x64" ] && [ -x "$ref/node_modules/node24/bin/node" ]; then
+  install "$ref/node_modules/node24/bin/node" "$(readlink -f "$(command -v npm)")"
+fi
 cp "$ref/package-lock.json" "$stamp"

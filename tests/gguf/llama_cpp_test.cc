@@ -144,6 +144,36 @@ std::vector<int32_t> our_greedy(const Model& model, const std::vector<int32_t>& 
 
 std::vector<int32_t> ids(const json& j) { return j.get<std::vector<int32_t>>(); }
 
+// Greedy sequences from two engines agree token for token, or they part at a tie: two
+// fp32 implementations sum in different orders, so where a briefly trained model gives
+// its top two tokens logits within rounding of each other either pick is right (and
+// the continuations then differ). Anything else, or a divergence inside the prompt, is
+// a real difference. `ours`/`theirs` hold prompt and continuation.
+::testing::AssertionResult same_or_tie(const Model& model, const std::vector<int32_t>& theirs,
+                                       const std::vector<int32_t>& ours, size_t prompt_len) {
+  size_t j = 0;
+  while (j < theirs.size() && j < ours.size() && theirs[j] == ours[j]) ++j;
+  if (j == theirs.size() && j == ours.size()) return ::testing::AssertionSuccess();
+  if (j == theirs.size() || j == ours.size() || j < prompt_len) {
+    return ::testing::AssertionFailure() << "sequences differ at " << j << " (prompt " << prompt_len << ", lengths "
+                                         << theirs.size() << " and " << ours.size() << ")";
+  }
+  InferenceEngine engine(model, 1, int(j) + 1);
+  std::vector<float> logits(size_t(model.config().vocab_size));
+  engine.prefill(0, ours.data(), int(j), 0, logits.data());
+  const double gap = double(logits[size_t(ours[j])]) - double(logits[size_t(theirs[j])]);
+  double scale = 0;
+  for (float v : logits) scale = std::max(scale, std::fabs(double(v)));
+  // Measured: paths parted once at a gap of 2.3e-4 of the logits' scale (a barely
+  // trained model has near-ties); a real bug moves logits by far more.
+  const double tie = std::max(1e-3, 5e-4 * scale);
+  std::printf("[llama.cpp] greedy paths part at token %zu: ours %d, theirs %d, logit gap %.3g (tie below %.3g)\n", j,
+              ours[j], theirs[j], gap, tie);
+  if (std::fabs(gap) <= tie) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "at token " << j << " ours " << ours[j] << ", llama.cpp " << theirs[j]
+                                       << ", our logit gap " << gap << " is no tie";
+}
+
 std::vector<double> softmax(const float* logits, int n) {
   double mx = -1e300, sum = 0;
   for (int i = 0; i < n; ++i) mx = std::max(mx, double(logits[i]));
@@ -193,7 +223,10 @@ TEST_F(LlamaCpp, F32GreedyTokenizationAndChatMatch) {
     // Both run past end-of-generation tokens (llama.cpp is told to yield them).
     const std::vector<int32_t> theirs = ids(reply["greedy"][i]["tokens"]);
     const std::vector<int32_t> ours = our_greedy(*model, prompt, n);
-    EXPECT_EQ(theirs, ours) << prompts()[i];
+    std::vector<int32_t> theirs_full = prompt, ours_full = prompt;
+    theirs_full.insert(theirs_full.end(), theirs.begin(), theirs.end());
+    ours_full.insert(ours_full.end(), ours.begin(), ours.end());
+    EXPECT_TRUE(same_or_tie(*model, theirs_full, ours_full, prompt.size())) << prompts()[i];
 
     // `llmforge generate` prints the same text (it stops at <|bos|>, the end of a document).
     std::vector<uint32_t> until_bos;
@@ -226,7 +259,8 @@ TEST_F(LlamaCpp, F32GreedyTokenizationAndChatMatch) {
       for (const SequenceUpdate& u : gen.step()) tokens.insert(tokens.end(), u.tokens.begin(), u.tokens.end());
     // The context holds prompt and reply; the last sampled token is never evaluated.
     const std::vector<int32_t> theirs = ids(reply["chat"][i]["context_tokens"]);
-    EXPECT_EQ(theirs, std::vector<int32_t>(tokens.begin(), tokens.end() - 1)) << "chat " << i << ": "
+    EXPECT_TRUE(same_or_tie(*model, theirs, std::vector<int32_t>(tokens.begin(), tokens.end() - 1), r.prompt.size()))
+        << "chat " << i << ": "
         << reply["chat"][i]["reply"].get<std::string>();
   }
   std::printf("[llama.cpp] %s: %zu texts tokenized, %zu prompts x %d greedy tokens, %zu chats compared\n",
