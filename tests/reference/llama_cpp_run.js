@@ -27,7 +27,9 @@ async function main() {
                 llama_cpp: llama.llamaCppRelease ? JSON.stringify(llama.llamaCppRelease) : "" };
   // One thread: ggml's worker threads spin while waiting, which on a busy 2-core machine
   // slows tiny models down severalfold (correctness runs, not speed runs).
-  const newContext = () => model.createContext({ contextSize: 256, batchSize: 256, threads: 1, sequences: 1 });
+  // llama.cpp keeps its KV cache in f16 by default; ours is f32, and f32 is what parity means.
+  const newContext = () => model.createContext({ contextSize: 256, batchSize: 256, threads: 1, sequences: 1,
+    experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
 
   for (const text of req.tokenize || []) out.tokenize.push(Array.from(model.tokenize(text, false)));
 
