@@ -134,16 +134,7 @@ int run_pretrain(int argc, char** argv) {
   }
   opts.set_if_absent("vocab", "1");  // the shards decide the vocabulary
   cfg.model = model_config_from_options(opts);
-  const RunSettings run = run_from_options(opts);
-  cfg.out_dir = run.out;
-  cfg.steps = run.steps;
-  cfg.seed = run.seed;
-  cfg.eval_every = run.eval_every;
-  cfg.checkpoint_every = run.checkpoint_every;
-  cfg.keep_checkpoints = run.keep;
-  cfg.max_bad_steps = run.max_bad_steps;
-  cfg.log_interval_s = run.log_interval_s;
-  cfg.resume = run.resume;
+  apply_run_settings(run_from_options(opts), cfg);
   if (cfg.resume && !shape.empty() && !read_checkpoint_pointer(cfg.out_dir + "/checkpoints/latest").empty()) {
     LLMF_LOG(Warn) << "--resume continues the checkpoint in " << cfg.out_dir << ", whose shape wins: "
                    << join(shape) << " ignored";

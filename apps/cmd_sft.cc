@@ -1,6 +1,7 @@
 // `llmforge sft`: supervised fine-tuning of a base model on JSONL chat conversations
 // ({"messages": [{"role": ..., "content": ...}, ...]} a line); writes <out>/model,
 // ready for `llmforge chat` and `llmforge serve`.
+#include <algorithm>
 #include <cstdio>
 
 #include "apps/command.h"
@@ -33,6 +34,9 @@ int run_sft_command(int argc, char** argv) {
   opts.add_alias("batch", "micro-batch")
       .add("seq", std::to_string(d.seq_len), "tokens per row (0: the model's context); longer conversations are dropped")
       .add("packing", d.packing ? "pack" : "pad", "pack: several conversations per row; pad: one conversation per row");
+  opts.add("replay", "", "token shards of pretraining text (a data pipeline output) to replay during fine-tuning")
+      .add("replay-rows", std::to_string(d.replay_rows), "rows of replayed text added to each micro-batch")
+      .add("replay-weight", option_number(d.replay_weight), "loss weight of a replayed token (an assistant token: 1)");
   add_optimizer_options(opts, d.schedule, d.adamw);
   opts.add("min-lr", "", "deprecated: the final learning rate itself; use --min-lr-ratio");
   add_precision_option(opts);
@@ -49,22 +53,17 @@ int run_sft_command(int argc, char** argv) {
   cfg.tokenizer = opts.get("tokenizer");
   cfg.train_file = opts.get("train");
   cfg.val_file = opts.get("val");
-  const RunSettings run = run_from_options(opts);
-  cfg.out_dir = run.out;
-  cfg.steps = run.steps;
-  cfg.seed = run.seed;
-  cfg.eval_every = run.eval_every;
-  cfg.checkpoint_every = run.checkpoint_every;
-  cfg.keep_checkpoints = run.keep;
-  cfg.max_bad_steps = run.max_bad_steps;
-  cfg.log_interval_s = run.log_interval_s;
-  cfg.resume = run.resume;
+  apply_run_settings(run_from_options(opts), cfg);
   cfg.epochs = opts.get_double("epochs");
   const BatchSettings batch = batch_from_options(opts);
   cfg.micro_batch = batch.micro_batch;
   cfg.grad_accum = batch.accum;
   cfg.seq_len = int(opts.get_int("seq"));
   cfg.packing = packing == "pack";
+  cfg.replay_data = opts.get("replay");
+  cfg.replay_rows = int(opts.get_int("replay-rows"));
+  cfg.replay_weight = opts.get_double("replay-weight");
+  if (!cfg.replay_data.empty() && !opts.given("replay-rows")) cfg.replay_rows = std::max(1, cfg.micro_batch / 4);
   optimizer_from_options(opts, cfg.schedule, cfg.adamw);
   if (opts.given("min-lr")) {
     if (opts.given("min-lr-ratio")) ErrorBuilder("cli") << "give --min-lr-ratio or the deprecated --min-lr, not both";

@@ -55,6 +55,20 @@ struct RunSettings {
 void add_run_options(CliOptions& opts, const RunSettings& defaults, const std::string& out_help,
                      const std::string& steps_help);
 RunSettings run_from_options(const CliOptions& opts);  // checks the intervals
+// Copies the settings into a stage's config (PretrainConfig, SftConfig, ...: any
+// with these field names), so each command does not repeat the list.
+template <class StageConfig>
+void apply_run_settings(const RunSettings& run, StageConfig& cfg) {
+  cfg.out_dir = run.out;
+  cfg.steps = run.steps;
+  cfg.seed = run.seed;
+  cfg.eval_every = run.eval_every;
+  cfg.checkpoint_every = run.checkpoint_every;
+  cfg.keep_checkpoints = run.keep;
+  cfg.max_bad_steps = run.max_bad_steps;
+  cfg.log_interval_s = run.log_interval_s;
+  cfg.resume = run.resume;
+}
 
 void add_precision_option(CliOptions& opts);
 Precision precision_from_options(const CliOptions& opts);

@@ -21,4 +21,17 @@ void apply_thread_wait_policy(char** argv) {
   // /proc unavailable (a chroot without it): run with libgomp's default rather than fail.
 }
 
+std::string thread_wait_policy_description() {
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  const char* spin = std::getenv("GOMP_SPINCOUNT");
+  if (std::getenv("LLMFORGE_THREAD_POLICY_APPLIED") && spin && !policy) {
+    return std::string("GOMP_SPINCOUNT=") + spin + " (llmforge's default; OMP_WAIT_POLICY or GOMP_SPINCOUNT overrides it)";
+  }
+  std::string chosen;
+  if (policy) chosen += std::string("OMP_WAIT_POLICY=") + policy;
+  if (spin) chosen += std::string(chosen.empty() ? "" : ", ") + "GOMP_SPINCOUNT=" + spin;
+  if (!chosen.empty()) return chosen + " (from the environment)";
+  return "libgomp's default (spin 300000 before sleeping)";
+}
+
 }  // namespace llmforge

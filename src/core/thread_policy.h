@@ -21,11 +21,17 @@
 // LLMFORGE_SPIN=default keeps libgomp's own default.
 #pragma once
 
+#include <string>
+
 namespace llmforge {
 
 constexpr long kDefaultSpinCount = 10000;
 
 // Call first thing in main(). Returns only when no re-exec was needed or possible.
 void apply_thread_wait_policy(char** argv);
+
+// How this process's OpenMP threads wait and who chose it, e.g.
+// "GOMP_SPINCOUNT=10000 (llmforge's default)" (`llmforge version` prints it).
+std::string thread_wait_policy_description();
 
 }  // namespace llmforge

@@ -12,6 +12,7 @@
 #include "sft/conversations.h"
 #include "sft/sft_batcher.h"
 #include "tokenizer/tokenizer.h"
+#include "train/data_loader.h"
 #include "train/losses.h"
 #include "train/train_loop.h"
 
@@ -61,30 +62,68 @@ double evaluate(Model& model, const Validation& val) {
 // SFT rows in the batcher's order. With several processes each draws every
 // process's micro-batches and keeps its own (the k-th of each group of `world`),
 // so all ranks hold the same position and together see exactly the rows one
-// process with `world` times the accumulation would.
+// process with `world` times the accumulation would. With replay, each
+// micro-batch gets `replay_rows` more rows of pretraining text (each process
+// reads its own part of the replay windows' order).
 class SftSource : public BatchSource {
  public:
-  SftSource(SftBatcher& batcher, int rows, uint64_t seed, int rank, int world)
-      : batcher_(batcher), rows_(rows), seed_(seed), rank_(rank), world_(world) {}
+  SftSource(SftBatcher& batcher, int rows, uint64_t seed, int rank, int world, DataLoader* replay,
+            int replay_rows, float replay_weight)
+      : batcher_(batcher), rows_(rows), seed_(seed), rank_(rank), world_(world), replay_(replay),
+        replay_rows_(replay_rows), replay_weight_(replay_weight) {}
   void next(MicroBatch& b) override {
     for (int r = 0; r < world_; ++r) batcher_.next_batch(rows_, r == rank_ ? b : scratch_);
+    if (replay_ && replay_rows_ > 0) append_replay(b);
   }
   CheckpointMeta position() const override {
     SftDataPosition pos = batcher_.position();
-    return {{"sft.epoch", std::to_string(pos.epoch)},
-            {"sft.cursor", std::to_string(pos.cursor)},
-            {"sft.seed", std::to_string(seed_)}};
+    CheckpointMeta meta{{"sft.epoch", std::to_string(pos.epoch)},
+                        {"sft.cursor", std::to_string(pos.cursor)},
+                        {"sft.seed", std::to_string(seed_)}};
+    if (replay_) {
+      meta["sft.replay_epoch"] = std::to_string(replay_->position().epoch);
+      meta["sft.replay_cursor"] = std::to_string(replay_->position().cursor);
+    }
+    return meta;
   }
   void restore(const CheckpointMeta& meta) override {
     batcher_.set_position({std::stoull(meta.at("sft.epoch")), std::stoull(meta.at("sft.cursor"))});
+    if (!replay_) return;
+    auto epoch = meta.find("sft.replay_epoch"), cursor = meta.find("sft.replay_cursor");
+    if (epoch == meta.end() || cursor == meta.end()) {
+      ErrorBuilder("sft") << "the checkpoint was written without replay; resume it without --replay";
+    }
+    replay_->set_position({std::stoull(epoch->second), std::stoull(cursor->second)});
   }
 
  private:
+  // Replay windows are as wide as the SFT rows (packed rows are the full context;
+  // a padded batch keeps the first b.t tokens of each window).
+  void append_replay(MicroBatch& b) {
+    replay_->next_batch(replay_rows_, window_inputs_, window_targets_);
+    const int full = int(window_inputs_.size() / size_t(replay_rows_));
+    const size_t t = size_t(b.t);
+    if (b.weights.empty()) b.weights.assign(b.targets.size(), 1.0f);
+    for (int r = 0; r < replay_rows_; ++r) {
+      const int32_t* in = window_inputs_.data() + size_t(r) * full;
+      const int32_t* tg = window_targets_.data() + size_t(r) * full;
+      b.inputs.insert(b.inputs.end(), in, in + t);
+      b.targets.insert(b.targets.end(), tg, tg + t);
+      b.weights.insert(b.weights.end(), t, replay_weight_);
+    }
+    b.rows += replay_rows_;
+    b.real_tokens += long(replay_rows_) * b.t;
+  }
+
   SftBatcher& batcher_;
   int rows_;
   uint64_t seed_;
   int rank_, world_;
+  DataLoader* replay_;
+  int replay_rows_;
+  float replay_weight_;
   MicroBatch scratch_;
+  std::vector<int32_t> window_inputs_, window_targets_;
 };
 
 }  // namespace
@@ -101,6 +140,11 @@ SftSummary run_sft(const SftConfig& cfg, Distributed& dist) {
   }
   if (cfg.eval_every <= 0) ErrorBuilder("sft") << "eval_every must be positive";
   if (cfg.keep_checkpoints < 1) ErrorBuilder("sft") << "keep_checkpoints must be at least 1";
+  if (cfg.replay_rows < 0) ErrorBuilder("sft") << "replay_rows must not be negative";
+  if (cfg.replay_rows > 0 && cfg.replay_data.empty()) ErrorBuilder("sft") << "replay rows need replay data (token shards)";
+  if (!(cfg.replay_weight >= 0) || !std::isfinite(cfg.replay_weight)) {
+    ErrorBuilder("sft") << "replay_weight must be a finite number >= 0";
+  }
   const bool root = dist.is_root();
 
   Tokenizer tok = Tokenizer::load(cfg.tokenizer.empty() ? cfg.model_dir : cfg.tokenizer);
@@ -153,7 +197,7 @@ SftSummary run_sft(const SftConfig& cfg, Distributed& dist) {
   lc.resume = cfg.resume;
   lc.log_interval_s = cfg.log_interval_s;
   lc.quiet = cfg.quiet;
-  lc.size_rows = cfg.micro_batch, lc.size_seq = t;
+  lc.size_rows = cfg.micro_batch + std::max(0, cfg.replay_rows), lc.size_seq = t;
   TrainLoop loop(lc, dist);
 
   // Model, from the base model or resumed.
@@ -163,7 +207,17 @@ SftSummary run_sft(const SftConfig& cfg, Distributed& dist) {
     ErrorBuilder("sft") << "checkpoint " << resume_from << " does not match the base model "
                         << cfg.model_dir;
   }
-  SftSource source(batcher, cfg.micro_batch, cfg.seed, dist.rank(), dist.world());
+  std::unique_ptr<DataLoader> replay;
+  if (!cfg.replay_data.empty() && cfg.replay_rows > 0) {
+    replay = std::make_unique<DataLoader>(find_shards(cfg.replay_data, "train"), t,
+                                          /*align_to_documents=*/true, cfg.seed, dist.rank(), dist.world());
+    if (replay->vocab_size() > uint32_t(model->config().vocab_size)) {
+      ErrorBuilder("sft") << "replay shards in " << cfg.replay_data << " use " << replay->vocab_size()
+                          << " token ids but the model has " << model->config().vocab_size;
+    }
+  }
+  SftSource source(batcher, cfg.micro_batch, cfg.seed, dist.rank(), dist.world(), replay.get(),
+                   cfg.replay_rows, float(cfg.replay_weight));
   loop.attach(*model, source);
 
   const ModelConfig& mc = model->config();
@@ -180,6 +234,12 @@ SftSummary run_sft(const SftConfig& cfg, Distributed& dist) {
                 rows_per_step, cfg.grad_accum, cfg.micro_batch, t, cfg.packing ? "packed" : "padded",
                 dist.world(), batcher.rows_per_epoch(), total_steps,
                 double(total_steps * rows_per_step) / double(batcher.rows_per_epoch()));
+    if (replay) {
+      std::printf("replay: %d rows of pretraining text (%s, %llu windows) per micro-batch, loss weight %g "
+                  "per token\n",
+                  cfg.replay_rows, cfg.replay_data.c_str(), (unsigned long long)replay->window_count(),
+                  cfg.replay_weight);
+    }
     std::fflush(stdout);
   }
 
@@ -197,7 +257,8 @@ SftSummary run_sft(const SftConfig& cfg, Distributed& dist) {
   }
   hooks.step_metrics = [&](long, const StepStats& stats, nlohmann::json& record) {
     const SftDataPosition pos = batcher.position();
-    record["assistant_tokens"] = long(stats.weight);
+    // With replay the step's weight also counts replay targets.
+    record[replay ? "loss_weight" : "assistant_tokens"] = replay ? stats.weight : double(long(stats.weight));
     record["epoch"] = double(pos.epoch) + double(pos.cursor) / double(train.conversations.size());
   };
   hooks.add_files = [&](const std::string& dir) { tok.save_tokenizer_json(dir + "/tokenizer.json"); };

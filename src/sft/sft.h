@@ -41,6 +41,14 @@ struct SftConfig {
   int seq_len = 0;       // row width in tokens; 0 = the model's context
   bool packing = true;   // false: one conversation per row (padding)
 
+  // Replay: rows of pretraining text added to every micro-batch, trained as in
+  // pretraining (every token a target). Fine-tuning at a learning rate high enough
+  // to teach the chat format otherwise overwrites facts only the pretraining text
+  // held (the speedrun's held-out people); replaying that text keeps them.
+  std::string replay_data;     // token shards: a data pipeline output or tokens/ folder; "": none
+  int replay_rows = 0;         // pretraining rows added to each micro-batch
+  double replay_weight = 1.0;  // loss weight of a replay target (an assistant target weighs 1)
+
   // max_lr/min_lr/warmup as given; total_steps is set by run_sft.
   LrSchedule schedule{LrSchedule::Kind::kCosine, 3e-4, 3e-5, 10, 1, 0.2};
   AdamWConfig adamw{0.9, 0.95, 1e-8, /*weight_decay=*/0.0, false, false, 1.0};

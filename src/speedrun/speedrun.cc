@@ -185,6 +185,9 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     c.seed = p.world.seed;
     c.eval_every = p.sft_eval_every;
     c.checkpoint_every = p.sft_eval_every * 4;
+    c.replay_data = p.sft_replay_rows > 0 ? tokens_dir : "";
+    c.replay_rows = p.sft_replay_rows;
+    c.replay_weight = p.sft_replay_weight;
     c.resume = config.resume;
     sft = run_sft(c, dist);
   });

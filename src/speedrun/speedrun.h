@@ -38,6 +38,8 @@ struct SpeedrunPreset {
   int sft_micro_batch = 16;
   double sft_lr = 1e-3;
   int sft_eval_every = 50;
+  int sft_replay_rows = 0;         // pretraining rows replayed per SFT micro-batch (sft/sft.h)
+  double sft_replay_weight = 1.0;  // their loss weight per token
   int eval_per_split = 0;  // QA questions per split (0: all)
   // Few-shot "NAME -> VALUE" on held-out people (eval/world_icl.h), base model.
   int icl_queries_per_attribute = 20;

@@ -52,6 +52,24 @@ TEST(Cli, UnknownCommandsAndOptionsFailClearly) {
   EXPECT_NE(r.output.find("n_heads 4 does not divide dim 30"), std::string::npos) << r.output;
 }
 
+// main() re-executes itself once with a short spin when the user chose no wait
+// policy (core/thread_policy.h); a user's own setting is kept as given.
+TEST(Cli, ThreadsWaitWithAShortSpinUnlessTheUserChose) {
+  const std::string clean =
+      "env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u LLMFORGE_SPIN -u LLMFORGE_THREAD_POLICY_APPLIED ";
+  const std::string bin = testing::llmforge_binary() + " version";
+  auto r = testing::run_shell(clean + bin);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("threads wait: GOMP_SPINCOUNT=10000 (llmforge's default"), std::string::npos) << r.output;
+  r = testing::run_shell(clean + "OMP_WAIT_POLICY=passive " + bin);
+  EXPECT_NE(r.output.find("threads wait: OMP_WAIT_POLICY=passive (from the environment)"), std::string::npos)
+      << r.output;
+  r = testing::run_shell(clean + "GOMP_SPINCOUNT=77 " + bin);
+  EXPECT_NE(r.output.find("threads wait: GOMP_SPINCOUNT=77 (from the environment)"), std::string::npos) << r.output;
+  r = testing::run_shell(clean + "LLMFORGE_SPIN=default " + bin);
+  EXPECT_NE(r.output.find("threads wait: libgomp's default"), std::string::npos) << r.output;
+}
+
 TEST(Cli, InitThenLossMatchesTheLibrary) {
   std::string dir = testing::temp_dir("cli/model");
   std::filesystem::remove_all(dir);

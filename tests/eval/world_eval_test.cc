@@ -14,6 +14,7 @@
 #include "data/token_shard.h"
 #include "eval/knowledge_probe.h"
 #include "eval/world_eval.h"
+#include "fit_tiny_model.h"
 #include "infer/tiny_model.h"
 #include "model/model_io.h"
 #include "train/data_loader.h"
@@ -49,38 +50,6 @@ const Tokenizer& tok() {
   return t;
 }
 
-// A tiny model fitted to token rows for 200 steps; mask[r][i] weights the loss on
-// predicting rows[r][i] (empty mask: every token counts).
-Model* fit_tiny_model(const std::vector<std::vector<int32_t>>& rows, const std::vector<std::vector<float>>& mask,
-                      uint64_t seed) {
-  ModelConfig c = testing::tiny_config(int(tok().vocab_size()));
-  c.max_seq_len = 96;
-  auto* m = new Model(c);
-  m->init_random(seed);
-  int t = 0;
-  for (const auto& row : rows) t = std::max(t, int(row.size()) - 1);
-  const int b = int(rows.size());
-  std::vector<int32_t> in(size_t(b) * t, 0), tg(size_t(b) * t, 0);
-  std::vector<float> w(size_t(b) * t, 0.0f);
-  double weight = 0;
-  for (int r = 0; r < b; ++r) {
-    for (size_t i = 0; i + 1 < rows[r].size(); ++i) {
-      in[r * t + i] = rows[r][i];
-      tg[r * t + i] = rows[r][i + 1];
-      w[r * t + i] = mask.empty() ? 1.0f : mask[r][i + 1];
-      weight += w[r * t + i];
-    }
-  }
-  AdamW opt(*m, AdamWConfig{});
-  for (int step = 0; step < 200; ++step) {
-    m->zero_grad();
-    m->forward(in.data(), b, t);
-    cross_entropy_backward(*m, tg.data(), w.data(), 1.0 / weight);
-    opt.step(*m, 3e-3);
-  }
-  return m;
-}
-
 // Trains on the rendered chats with the loss on the assistant's tokens only, as SFT does.
 Model& trained_model() {
   static Model* model = [] {
@@ -95,7 +64,7 @@ Model& trained_model() {
       rows.push_back(rc.tokens);
       mask.emplace_back(rc.loss_mask.begin(), rc.loss_mask.end());
     }
-    return fit_tiny_model(rows, mask, 1);
+    return testing::fit_tiny_model(int(tok().vocab_size()), 96, rows, mask, 1, 200).release();
   }();
   return *model;
 }
@@ -242,7 +211,7 @@ Model& base_model() {
       ids.push_back(bos);
       rows.push_back(std::move(ids));
     }
-    return fit_tiny_model(rows, {}, 2);
+    return testing::fit_tiny_model(int(tok().vocab_size()), 96, rows, {}, 2, 200).release();
   }();
   return *model;
 }

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "eval/world_icl.h"
+#include "fit_tiny_model.h"
 #include "infer/tiny_model.h"
 #include "tokenizer/special_tokens.h"
 #include "test_util.h"
@@ -94,29 +95,7 @@ Model& memorised_model(const Tokenizer& tok, const std::vector<WorldIclPrompt>& 
       for (uint32_t id : tok.encode_ordinary(p.text + " " + p.answer + "\n")) row.push_back(int32_t(id));
       rows.push_back(std::move(row));
     }
-    ModelConfig c = testing::tiny_config(int(tok.vocab_size()));
-    c.max_seq_len = 128;
-    auto* m = new Model(c);
-    m->init_random(3);
-    int t = 0;
-    for (const auto& row : rows) t = std::max(t, int(row.size()) - 1);
-    const int b = int(rows.size());
-    std::vector<int32_t> in(size_t(b) * t, 0), tg(size_t(b) * t, 0);
-    std::vector<float> w(size_t(b) * t, 0.0f);
-    double weight = 0;
-    for (int r = 0; r < b; ++r) {
-      for (size_t i = 0; i + 1 < rows[r].size(); ++i) {
-        in[r * t + i] = rows[r][i], tg[r * t + i] = rows[r][i + 1], w[r * t + i] = 1.0f, weight += 1;
-      }
-    }
-    AdamW opt(*m, AdamWConfig{});
-    for (int step = 0; step < 300; ++step) {
-      m->zero_grad();
-      m->forward(in.data(), b, t);
-      cross_entropy_backward(*m, tg.data(), w.data(), 1.0 / weight);
-      opt.step(*m, 3e-3);
-    }
-    return m;
+    return testing::fit_tiny_model(int(tok.vocab_size()), 128, rows, {}, 3, 300).release();
   }();
   return *model;
 }

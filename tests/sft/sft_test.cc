@@ -19,6 +19,8 @@
 #include "sft/conversations.h"
 #include "sft/sft.h"
 #include "sft/sft_batcher.h"
+#include "data/token_shard.h"
+#include "train/data_loader.h"
 #include "train/losses.h"
 #include "train/metrics_log.h"
 
@@ -323,6 +325,85 @@ TEST(SftTraining, ResumeContinuesBitwiseIdentically) {
     EXPECT_EQ(0, std::memcmp(a->params(), b->params(), a->n_param_floats() * sizeof(float)));
     EXPECT_TRUE(fs::exists(out_b + "/model/tokenizer.json"));
   }
+}
+
+// Pretraining text as token shards in `dir` (train-000.bin), for replay.
+std::string replay_shards(const std::string& dir) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  data::TokenShardWriter w(dir + "/train-000.bin", tok().vocab_size(), tok().bos_id());
+  const char* docs[] = {"the model reads tokens and the cat sat on the mat",
+                        "a cat sat on the mat; the model reads the mat",
+                        "tokens on the mat: the cat reads the model"};
+  for (int i = 0; i < 12; ++i) w.add_document(tok().encode_ordinary(docs[i % 3]));
+  w.commit();
+  return dir;
+}
+
+// Mean next-token loss of `model_dir` on the first windows of the replay text.
+double replay_text_loss(const std::string& model_dir, const std::string& shards, int seq) {
+  auto m = load_model(model_dir);
+  DataLoader loader(find_shards(shards, "train"), seq, true, 1);
+  std::vector<int32_t> in, tg;
+  loader.first_windows(4, in, tg);
+  m->forward(in.data(), 4, seq);
+  return cross_entropy_eval(*m, tg.data(), nullptr) / double(tg.size());
+}
+
+// Replay mixes rows of pretraining text into every micro-batch: the fine-tuned
+// model keeps (here: learns) that text, and a resumed run continues bitwise,
+// replay position included, packed and padded.
+TEST(SftTraining, ReplayTrainsOnPretrainingTextAndResumesBitwise) {
+  const int seq = 32;
+  const std::string model = base_model_dir(seq);
+  const std::string shards = replay_shards(testing::temp_dir("sft/replay_shards"));
+  std::vector<std::string> lines;
+  for (int i = 0; i < 3; ++i)
+    for (const Qa& q : kChats) lines.push_back(chat_json(q));
+  const std::string data = write_jsonl("replay.jsonl", lines);
+  Distributed dist;
+  const std::string plain = testing::temp_dir("sft/replay_none");
+  fs::remove_all(plain);
+  SftConfig base = learn_config(model, data, plain);
+  base.steps = 30;
+  run_sft(base, dist);
+  for (bool packing : {true, false}) {
+    const std::string out_a = testing::temp_dir("sft/replay_a"), out_b = testing::temp_dir("sft/replay_b");
+    fs::remove_all(out_a);
+    fs::remove_all(out_b);
+    SftConfig ca = base;
+    ca.out_dir = out_a;
+    ca.packing = packing;
+    ca.replay_data = shards;
+    ca.replay_rows = 2;
+    ca.replay_weight = 0.5;
+    ca.checkpoint_every = 15;
+    SftSummary full = run_sft(ca, dist);
+    ASSERT_EQ(full.step_losses.size(), 30u);
+    if (packing) {
+      // 30 steps of replay teach the text; fine-tuning alone does not.
+      const double with = replay_text_loss(out_a + "/model", shards, seq);
+      const double without = replay_text_loss(plain + "/model", shards, seq);
+      EXPECT_LT(with, 0.6 * without) << "replay text loss with replay " << with << ", without " << without;
+    }
+
+    fs::create_directories(out_b + "/checkpoints");
+    fs::copy(out_a + "/checkpoints/step_00000015", out_b + "/checkpoints/step_00000015",
+             fs::copy_options::recursive);
+    std::ofstream(out_b + "/checkpoints/latest") << "step_00000015\n";
+    SftConfig cb = ca;
+    cb.out_dir = out_b;
+    cb.resume = true;
+    SftSummary resumed = run_sft(cb, dist);
+    ASSERT_EQ(resumed.step_losses.size(), 15u);
+    for (int i = 0; i < 15; ++i)
+      EXPECT_EQ(resumed.step_losses[i], full.step_losses[15 + i]) << "step " << 15 + i << " packing " << packing;
+    auto a = load_model(out_a + "/model"), b = load_model(out_b + "/model");
+    EXPECT_EQ(0, std::memcmp(a->params(), b->params(), a->n_param_floats() * sizeof(float)));
+  }
+  SftConfig bad = base;
+  bad.replay_rows = 2;
+  EXPECT_THROW(run_sft(bad, dist), Error) << "replay rows without replay data";
 }
 
 std::vector<double> metric_losses(const std::string& path) {
