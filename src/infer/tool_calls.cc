@@ -63,6 +63,16 @@ std::string ToolCallSession::observe(const SequenceUpdate& u) {
   return hide ? std::string() : u.text;
 }
 
+void ToolCallSession::begin_call() {
+  in_call_ = true;
+  call_tokens_.clear();
+}
+
+std::string ToolCallSession::parse_pending(ToolCall& call) const {
+  if (!in_call_) return "a tool call must start with " + std::string(special::kToolCall);
+  return parse_tool_call(tok_.decode_text(call_tokens_), call);
+}
+
 std::vector<int32_t> ToolCallSession::run_pending(ToolEvent& event) {
   event = ToolEvent{};
   ++calls_;

@@ -69,6 +69,12 @@ class ToolCallSession {
   std::string observe(const SequenceUpdate& u);
   bool in_call() const { return in_call_; }
 
+  // The prompt already ends with <|tool_call|> (a call the request forces).
+  void begin_call();
+
+  // At a kToolCall pause: parses the call written since <|tool_call|> without running
+  // it; returns why it is not a call, or "" (the server hands such calls to its client).
+  std::string parse_pending(ToolCall& call) const;
   // At a kToolCall pause: parses the call written since <|tool_call|>, runs it (or
   // makes an error result) and returns the tokens to resume() with.
   std::vector<int32_t> run_pending(ToolEvent& event);

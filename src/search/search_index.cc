@@ -28,6 +28,18 @@ constexpr int kSnippetTokens = 40;
 
 std::string db_path(const std::string& dir) { return (fs::path(dir) / "search.sqlite").string(); }
 
+// Snippets are shown on one line: runs of whitespace (paragraph breaks) become a space.
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out.push_back(space ? ' ' : c);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 bool is_word_byte(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
@@ -157,7 +169,7 @@ std::vector<SearchHit> SearchIndex::search(const std::string& query, int k) cons
   query_->bind(2, int64_t(k));
   try {
     while (query_->step()) {
-      hits.push_back({query_->column_text(0), query_->column_text(1), query_->column_text(2),
+      hits.push_back({query_->column_text(0), query_->column_text(1), one_line(query_->column_text(2)),
                       query_->column_text(3), query_->column_double(4)});
     }
   } catch (...) {

@@ -29,7 +29,7 @@ struct IndexDocument {
 
 struct SearchHit {
   std::string title, url;
-  std::string snippet;  // FTS5 snippet(): a window of the body around the matched terms
+  std::string snippet;  // FTS5 snippet(): a window of the body around the matched terms, on one line
   std::string text;     // the whole body, for callers that need more than the snippet
   double score = 0;     // BM25 as FTS5 reports it: more negative is better
 };
