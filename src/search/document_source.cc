@@ -24,6 +24,8 @@ std::string first_line_title(const std::string& text) {
   if (start == std::string::npos) return {};
   size_t end = text.find('\n', start);
   std::string line = text.substr(start, std::min(end == std::string::npos ? text.size() : end, start + kMaxTitleBytes) - start);
+  // A first line that is a paragraph (text without a heading): its first sentence.
+  if (size_t dot = line.find(". "); dot != std::string::npos) line.resize(dot + 1);
   while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
   return line;
 }
