@@ -3,7 +3,10 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
@@ -45,8 +48,22 @@ bool is_word_byte(unsigned char c) {
 }
 }  // namespace
 
+// English function words. A question's "where", "was" and "the" match nearly every
+// page, so an OR over them makes BM25 score the whole index (17 ms instead of 1.3 ms
+// on the default world's 4,125 pages) while adding almost nothing to the ranking.
+bool is_stop_word(std::string w) {
+  static const std::set<std::string> kStop = {
+      "a",    "an",   "and",  "are",  "as",    "at",   "be",   "by",   "did",  "do",   "does", "for",
+      "from", "had",  "has",  "have", "he",    "her",  "his",  "how",  "i",    "in",   "is",   "it",
+      "its",  "me",   "my",   "of",   "on",    "or",   "she",  "that", "the",  "their", "them", "they",
+      "this", "to",   "was",  "we",   "were",  "what", "when", "where", "which", "who", "whom", "whose",
+      "why",  "will", "with", "you",  "your"};
+  for (char& c : w) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return kStop.count(w) > 0;
+}
+
 std::string fts_query(const std::string& text) {
-  std::string out;
+  std::vector<std::string> words;
   for (size_t i = 0; i < text.size();) {
     if (!is_word_byte(static_cast<unsigned char>(text[i]))) {
       ++i;
@@ -54,9 +71,16 @@ std::string fts_query(const std::string& text) {
     }
     size_t j = i;
     while (j < text.size() && is_word_byte(static_cast<unsigned char>(text[j]))) ++j;
-    if (!out.empty()) out += " OR ";
-    out += '"' + text.substr(i, j - i) + '"';  // no quote can be inside a word
+    words.push_back(text.substr(i, j - i));
     i = j;
+  }
+  // Function words are dropped, unless the query has nothing else.
+  const bool content = std::any_of(words.begin(), words.end(), [](const std::string& w) { return !is_stop_word(w); });
+  std::string out;
+  for (const std::string& w : words) {
+    if (content && is_stop_word(w)) continue;
+    if (!out.empty()) out += " OR ";
+    out += '"' + w + '"';  // no quote can be inside a word
   }
   return out;
 }

@@ -10,8 +10,8 @@
 // Building writes to a temporary database beside the target and renames it in
 // commit(), so a killed build never leaves a half index; memory stays bounded because
 // rows are committed in batches and FTS5 flushes its pending terms at every commit.
-// Queries are free text: words are matched as terms joined by OR, so a question with
-// extra words still finds the page, and BM25 ranks the pages that match the most
+// Queries are free text: words are matched as terms joined by OR (function words
+// dropped), so a question with extra words still finds the page, and BM25 ranks the pages that match the most
 // (and rarest) terms first. Neither class is thread-safe; open one SearchIndex per
 // thread (read-only connections to the same file are fine).
 #pragma once
@@ -83,7 +83,8 @@ class SearchIndex {
 };
 
 // The FTS5 query for free text: every word (letters and digits, UTF-8 kept) as a
-// quoted term, joined by OR; "" when there is none. Exposed for tests.
+// quoted term, joined by OR, English function words left out unless there is nothing
+// else; "" when there is no word. Exposed for tests.
 std::string fts_query(const std::string& text);
 
 }  // namespace llmforge::search
