@@ -167,6 +167,37 @@ TEST(ServeTools, BadToolMessagesAre400sNamingTheField) {
   EXPECT_EQ(r["error"]["param"], "tools[0]");
 }
 
+// The same tool loop in the terminal commands: generate --chat and chat, with --index,
+// show the search and its hit and answer from the result.
+TEST(ServeTools, GenerateAndChatSearchWithIndex) {
+  const std::string dir = testing::temp_dir("cli_tools_index");
+  fs::remove_all(dir);
+  {
+    search::IndexWriter w(dir);
+    w.add({"Kenji Marsh", "http://example/kenji", testing::kToolResult});
+    w.commit({"test"});
+  }
+  const std::string common = " --model " + testing::tool_model_dir() + " --index " + dir +
+                             " --search-k 1 --temperature 0 --max-tokens 200";
+  auto g = testing::run_shell(testing::llmforge_binary() + " generate --chat" + common + " '" +
+                              testing::kToolQuestion + "'");
+  ASSERT_EQ(g.status, 0) << g.output;
+  EXPECT_NE(g.output.find("[search {\"query\":\"Kenji Marsh\"}] 1 hit(s)"), std::string::npos) << g.output;
+  EXPECT_NE(g.output.find("1. Kenji Marsh <http://example/kenji>"), std::string::npos) << g.output;
+  EXPECT_NE(g.output.find(testing::kToolAnswer), std::string::npos) << g.output;
+  EXPECT_EQ(g.output.find("tool_call"), std::string::npos) << g.output;  // the raw call is not shown
+  auto c = testing::run_shell("printf '%s\\n' '" + std::string(testing::kToolQuestion) + "' | " +
+                              testing::llmforge_binary() + " chat" + common);
+  ASSERT_EQ(c.status, 0) << c.output;
+  EXPECT_NE(c.output.find("[search {\"query\":\"Kenji Marsh\"}] 1 hit(s)"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find(testing::kToolAnswer), std::string::npos) << c.output;
+  // A missing index is a clear error before anything else happens.
+  auto bad = testing::run_shell(testing::llmforge_binary() + " chat --model " + testing::tool_model_dir() +
+                                " --index " + dir + "/nowhere < /dev/null");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.output.find("no search index in"), std::string::npos) << bad.output;
+}
+
 bool have_node_package(const std::string& name) {
   return std::string(LLMFORGE_NODE).size() > 0 && fs::exists(kRef + "/node_modules/" + name);
 }
