@@ -2,7 +2,10 @@
 // the conversation is kept and re-rendered each turn (oldest turns dropped when it
 // outgrows the context). Line editing and history with the arrow keys (readline).
 // Commands: /system TEXT, /reset, /set NAME VALUE, /show, /help, /quit.
+// With --index DIR the model may search that index while it answers: each call and
+// its hits are shown, and the calls and results stay in the conversation.
 #include <cstdio>
+#include <memory>
 
 #include "apps/command.h"
 #include "apps/option_groups.h"
@@ -12,7 +15,9 @@
 #include "infer/chat_format.h"
 #include "infer/line_editor.h"
 #include "infer/sampler_options.h"
+#include "infer/tool_turn.h"
 #include "model/model_io.h"
+#include "search/search_tool.h"
 
 namespace llmforge {
 namespace {
@@ -34,6 +39,7 @@ int run_chat(int argc, char** argv) {
       .add("max-tokens", "512", "tokens per reply at most");
   add_precision_option(opts);
   add_sampler_options(opts, SamplerSettings{});
+  add_tool_options(opts);
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
   if (dir.empty()) ErrorBuilder("cli") << "--model DIR is required";
@@ -46,6 +52,10 @@ int run_chat(int argc, char** argv) {
   std::string system = opts.get("system");
   std::vector<ChatMessage> turns;
   BatchGenerator gen(*model, &tok, 1);
+  std::unique_ptr<search::SearchIndex> index;
+  if (!opts.get("index").empty()) index = std::make_unique<search::SearchIndex>(opts.get("index"));
+  const ToolSettings tool_settings = tool_settings_from_options(opts);
+  const int search_k = search_k_from_options(opts);
   std::printf("llmforge chat (%s). /help for commands, Ctrl-D to leave.\n", dir.c_str());
 
   while (auto line = read_line("> ")) {
@@ -105,6 +115,8 @@ int run_chat(int argc, char** argv) {
     // Drop the oldest exchanges until the prompt leaves room for a reply.
     while (int(prompt.size()) + 16 > gen.max_len() && turns.size() > 1) {
       turns.erase(turns.begin(), turns.begin() + std::min<size_t>(2, turns.size() - 1));
+      // Never start inside a turn (a tool call without its question).
+      while (turns.size() > 1 && turns.front().role != "user") turns.erase(turns.begin());
       prompt = render();
     }
     if (int(prompt.size()) >= gen.max_len()) {
@@ -117,18 +129,26 @@ int run_chat(int argc, char** argv) {
     req.sampling = sampling;
     req.max_new_tokens = max_tokens;
     req.stop_tokens = {end};
-    gen.add(req);
     sampling.seed += 1;  // the next reply draws differently, reproducibly
-    std::string reply;
-    while (gen.active() > 0) {
-      for (const SequenceUpdate& u : gen.step()) {
-        reply += u.text;
-        std::fwrite(u.text.data(), 1, u.text.size(), stdout);
-        std::fflush(stdout);
-      }
-    }
+    // Without an index a call gets an error result ("no tools"), never a crash.
+    ToolCallSession session(tok, index ? search::make_search_runner(*index, search_k) : ToolRunner(),
+                            tool_settings);
+    ToolTurn turn = generate_turn(
+        gen, req, session,
+        [](const std::string& t) {
+          std::fwrite(t.data(), 1, t.size(), stdout);
+          std::fflush(stdout);
+        },
+        [](const ToolEvent& e) { std::printf("\n%s\n", describe_tool_event(e).c_str()); });
     std::fputs("\n", stdout);
-    turns.push_back({"assistant", reply});
+    // The calls and their results stay in the conversation, as the model saw them.
+    for (const ToolEvent& e : turn.events) {
+      ChatMessage call("assistant", "");
+      call.tool_calls.push_back({"", e.call.name.empty() ? "invalid" : e.call.name, e.call.arguments});
+      turns.push_back(std::move(call));
+      turns.push_back({"tool", e.result});
+    }
+    turns.push_back({"assistant", turn.text});
   }
   return 0;
 }

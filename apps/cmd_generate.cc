@@ -1,6 +1,7 @@
 // `llmforge generate --model DIR --prompt TEXT`: plain completion with the KV-cache
 // engine. --n samples the prompt n times in one batch (as RL does); with n = 1 the
-// text streams as it is generated. --chat wraps the prompt as one user turn.
+// text streams as it is generated. --chat wraps the prompt as one user turn;
+// with --index the model may search that index in the middle of its reply.
 #include <cstdio>
 
 #include "apps/command.h"
@@ -11,7 +12,9 @@
 #include "infer/batch_generator.h"
 #include "infer/chat_format.h"
 #include "infer/sampler_options.h"
+#include "infer/tool_turn.h"
 #include "model/model_io.h"
+#include "search/search_tool.h"
 
 namespace llmforge {
 namespace {
@@ -29,6 +32,7 @@ int run_generate(int argc, char** argv) {
       .add_flag("chat", "render the prompt as a user turn and stop at <|end|>")
       .add_flag("bos", "start a plain prompt with <|bos|>, as documents start in training", true);
   add_sampler_options(opts, SamplerSettings{});
+  add_tool_options(opts);
   opts.allow_positional("prompt", "text to continue");
   add_precision_option(opts);
   if (!opts.parse(argc, argv)) return 0;
@@ -61,6 +65,27 @@ int run_generate(int argc, char** argv) {
   check_kv_cache_fits(model->config(), n, model->config().max_seq_len,
                       "pass a smaller --n, or check max_position_embeddings in config.json");
   BatchGenerator gen(*model, &tok, n);
+  if (!opts.get("index").empty()) {
+    if (!opts.get_bool("chat") || n != 1) ErrorBuilder("cli") << "--index needs --chat and --n 1";
+    search::SearchIndex index(opts.get("index"));
+    ToolCallSession session(tok, search::make_search_runner(index, search_k_from_options(opts)),
+                            tool_settings_from_options(opts));
+    Timer timer;
+    std::fputs(prompt.c_str(), stdout);
+    std::fputs("\n", stdout);
+    ToolTurn turn = generate_turn(
+        gen, req, session,
+        [](const std::string& t) {
+          std::fwrite(t.data(), 1, t.size(), stdout);
+          std::fflush(stdout);
+        },
+        [](const ToolEvent& e) { std::printf("\n%s\n", describe_tool_event(e).c_str()); });
+    std::printf("\n");
+    std::fprintf(stderr, "[generate] %zu tool call(s); %d tokens written, %lld prefilled in %.3f s (%s)\n",
+                 turn.events.size(), turn.completion_tokens, (long long)gen.prefill_tokens(), timer.seconds(),
+                 finish_reason_name(turn.finish));
+    return 0;
+  }
   std::vector<int> ids;
   for (int i = 0; i < n; ++i) {
     GenerationRequest r = req;

@@ -1,10 +1,12 @@
 // `llmforge serve --model DIR`: the OpenAI-compatible HTTP server and web chat page
 // (src/serve/server.h). Listens on 127.0.0.1 unless told otherwise; stops cleanly on
-// SIGINT/SIGTERM.
+// SIGINT/SIGTERM. With --index DIR the server runs the model's search calls itself,
+// so a plain client gets answers grounded in search.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "apps/command.h"
@@ -12,6 +14,7 @@
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "model/model_io.h"
+#include "search/search_tool.h"
 #include "serve/server.h"
 
 namespace llmforge {
@@ -42,6 +45,7 @@ int run_serve(int argc, char** argv) {
       .add("header-timeout", "10", "seconds a client has to send a request's headers")
       .add("body-timeout", "30", "seconds a client then has to send the body");
   add_precision_option(opts);
+  add_tool_options(opts);
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
   if (dir.empty()) ErrorBuilder("cli") << "--model DIR is required";
@@ -74,13 +78,20 @@ int run_serve(int argc, char** argv) {
     ErrorBuilder("cli") << "--max-batch, --max-tokens, --default-max-tokens and --http-threads "
                            "must be positive; --max-queue and --context not negative";
   }
+  so.scheduler.tools = tool_settings_from_options(opts);
+  std::unique_ptr<search::SearchIndex> index;  // outlives the server (declared first)
+  if (!opts.get("index").empty()) {
+    index = std::make_unique<search::SearchIndex>(opts.get("index"));
+    so.scheduler.search = search::make_search_runner(*index, search_k_from_options(opts));
+  }
   auto model = load_model(dir, precision_from_options(opts));
   Tokenizer tok = Tokenizer::load(dir);
   serve::Server server(std::move(model), std::move(tok), so);
   const int port = server.start();
-  std::printf("llmforge serve: model %s on http://%s:%d/ (batch %d, queue %d%s)\n",
+  std::printf("llmforge serve: model %s on http://%s:%d/ (batch %d, queue %d%s%s)\n",
               so.model_name.c_str(), so.host.c_str(), port, so.scheduler.max_batch,
-              so.scheduler.max_queue, so.api_key.empty() ? "" : ", API key required");
+              so.scheduler.max_queue, so.api_key.empty() ? "" : ", API key required",
+              index ? (", search over " + std::to_string(index->documents()) + " documents").c_str() : "");
   std::fflush(stdout);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

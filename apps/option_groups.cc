@@ -167,4 +167,41 @@ int threads_from_options(const CliOptions& opts) {
   return int(n);
 }
 
+void add_tool_options(CliOptions& opts) {
+  const ToolSettings d;
+  opts.add("index", "", "search index (llmforge index build) the model may search; none: no tools")
+      .add("search-k", "2", "pages a search returns into the context (best first)")
+      .add("max-tool-calls", std::to_string(d.max_calls), "tool calls per reply at most")
+      .add("tool-result-tokens", std::to_string(d.max_result_tokens), "a tool result is cut to this many tokens");
+}
+
+ToolSettings tool_settings_from_options(const CliOptions& opts) {
+  ToolSettings t;
+  t.max_calls = int(opts.get_int("max-tool-calls"));
+  t.max_result_tokens = int(opts.get_int("tool-result-tokens"));
+  if (t.max_calls < 1) ErrorBuilder("cli") << "--max-tool-calls must be positive";
+  if (t.max_result_tokens < 1) ErrorBuilder("cli") << "--tool-result-tokens must be positive";
+  return t;
+}
+
+int search_k_from_options(const CliOptions& opts) {
+  const int64_t k = opts.get_int("search-k");
+  if (k < 1) ErrorBuilder("cli") << "--search-k must be positive";
+  return int(k);
+}
+
+std::string describe_tool_event(const ToolEvent& e) {
+  std::string out;
+  if (e.error) {
+    out = "[tool error] " + e.result + (e.call_text.empty() ? "" : " (call: " + e.call_text + ")");
+    return out;
+  }
+  out = "[" + e.call.name + " " + e.call.arguments + "] " + std::to_string(e.hits.size()) + " hit(s), " +
+        std::to_string(e.result_tokens) + " tokens into the context" + (e.truncated ? " (cut)" : "");
+  for (size_t i = 0; i < e.hits.size(); ++i) {
+    out += "\n  " + std::to_string(i + 1) + ". " + e.hits[i].title + " <" + e.hits[i].url + ">";
+  }
+  return out;
+}
+
 }  // namespace llmforge

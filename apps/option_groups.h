@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/cli_options.h"
+#include "infer/tool_calls.h"
 #include "kernels/precision.h"
 #include "model/config.h"
 #include "train/adamw.h"
@@ -77,6 +78,14 @@ Precision precision_from_options(const CliOptions& opts);
 // OMP_NUM_THREADS instead.
 void add_threads_option(CliOptions& opts, const std::string& what);
 int threads_from_options(const CliOptions& opts);  // throws when negative
+
+// The search tool (generate --chat, chat, serve, eval): --index DIR, --search-k,
+// --max-tool-calls, --tool-result-tokens. Without --index no tool is offered.
+void add_tool_options(CliOptions& opts);
+ToolSettings tool_settings_from_options(const CliOptions& opts);  // throws unless positive
+int search_k_from_options(const CliOptions& opts);
+// One line per call for a terminal: the query and its hits, or the error.
+std::string describe_tool_event(const ToolEvent& event);
 
 // A default as --help shows it: "0.02", "3", "1e-08".
 std::string option_number(double v);

@@ -1,5 +1,7 @@
 // llmforge chat page: keeps the conversation in memory, sends it to
 // /v1/chat/completions with stream: true and renders the SSE deltas as they arrive.
+// Searches the server runs for the model (serve --index) arrive as chunks with an
+// "llmforge_tool_event"; each is shown above the reply with its query and hits.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -12,6 +14,36 @@ function addMessage(role, text) {
   div.textContent = text;
   $("messages").appendChild(div);
   $("messages").scrollTop = $("messages").scrollHeight;
+  return div;
+}
+
+// A search the server ran: its query (or error) and the hits, as a block before `bubble`.
+function addToolEvent(event, bubble) {
+  const div = document.createElement("div");
+  div.className = "message tool" + (event.error ? " failed" : "");
+  const head = document.createElement("div");
+  head.className = "tool-call";
+  let args = event.arguments;
+  try { args = JSON.parse(event.arguments).query || event.arguments; } catch (e) { /* keep the raw text */ }
+  head.textContent = event.error ? "search failed: " + event.result : event.name + ": " + args;
+  div.appendChild(head);
+  const list = document.createElement("ol");
+  for (const hit of event.hits || []) {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = hit.url;
+    link.textContent = hit.title || hit.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    const snippet = document.createElement("div");
+    snippet.className = "snippet";
+    snippet.textContent = hit.snippet;
+    item.appendChild(link);
+    item.appendChild(snippet);
+    list.appendChild(item);
+  }
+  if (!event.error) div.appendChild(list);
+  $("messages").insertBefore(div, bubble);
   return div;
 }
 
@@ -84,6 +116,7 @@ async function send(text) {
       if (data === "[DONE]") return;
       const chunk = JSON.parse(data);
       if (chunk.error) throw new Error(chunk.error.message);
+      if (chunk.llmforge_tool_event) addToolEvent(chunk.llmforge_tool_event, bubble);
       const choice = chunk.choices && chunk.choices[0];
       if (choice && choice.delta && choice.delta.content) {
         reply += choice.delta.content;

@@ -32,6 +32,7 @@ const char* finish_reason_name(FinishReason r) {
     case FinishReason::kStop: return "stop";
     case FinishReason::kLength: return "length";
     case FinishReason::kCancelled: return "cancelled";
+    case FinishReason::kToolCall: return "tool_calls";
     case FinishReason::kNone: break;
   }
   return "none";
@@ -85,6 +86,22 @@ void BatchGenerator::cancel(int id) {
   }
 }
 
+void BatchGenerator::resume(int id, const std::vector<int32_t>& tokens) {
+  const int V = engine_.config().vocab_size;
+  for (auto& s : slots_) {
+    if (!s || s->id != id) continue;
+    if (!s->paused) ErrorBuilder("generate") << "sequence " << id << " is not paused at a tool call";
+    for (int32_t t : tokens) {
+      if (t < 0 || t >= V) ErrorBuilder("generate") << "resume token " << t << " is outside the vocabulary [0, " << V << ")";
+    }
+    s->paused = false;
+    s->resumed = true;
+    s->append = tokens;
+    return;
+  }
+  ErrorBuilder("generate") << "no sequence " << id << " to resume";
+}
+
 void BatchGenerator::release_text(Sequence& s, bool final, std::string& out) {
   if (!tok_) return;
   size_t end = s.text.size();
@@ -117,9 +134,13 @@ void BatchGenerator::advance(int slot, const float* logits, SequenceUpdate& u) {
   u.tokens.push_back(tok);
   const bool is_stop =
       std::find(s.req.stop_tokens.begin(), s.req.stop_tokens.end(), tok) != s.req.stop_tokens.end();
+  const bool is_pause = std::find(s.req.pause_tokens.begin(), s.req.pause_tokens.end(), tok) !=
+                        s.req.pause_tokens.end();
   FinishReason finish = FinishReason::kNone;
   if (is_stop) {
     finish = FinishReason::kStop;
+  } else if (is_pause && s.len + 1 < max_len()) {
+    finish = FinishReason::kToolCall;
   } else {
     if (tok_) {
       s.text.append(tok_->token_bytes(uint32_t(tok)));
@@ -146,7 +167,9 @@ void BatchGenerator::advance(int slot, const float* logits, SequenceUpdate& u) {
   u.finish = finish;
   u.prompt_tokens = int(s.req.prompt.size());
   u.completion_tokens = s.generated;
-  if (finish != FinishReason::kNone) {
+  if (finish == FinishReason::kToolCall) {
+    s.paused = true;
+  } else if (finish != FinishReason::kNone) {
     slots_[slot].reset();
     --n_active_;
   }
@@ -159,7 +182,7 @@ std::vector<SequenceUpdate> BatchGenerator::step() {
   std::vector<int32_t> tokens;
   std::vector<int> slot_ids, positions;
   for (int i = 0; i < int(slots_.size()); ++i) {
-    if (slots_[i] && slots_[i]->prefilled) {
+    if (slots_[i] && slots_[i]->prefilled && !slots_[i]->paused && !slots_[i]->resumed) {
       tokens.push_back(slots_[i]->pending);
       slot_ids.push_back(i);
       positions.push_back(slots_[i]->len);
@@ -176,7 +199,33 @@ std::vector<SequenceUpdate> BatchGenerator::step() {
       updates.push_back(std::move(u));
     }
   }
-  // 2. Prefill the new sequences (one forward over each prompt's rows).
+  // 2. Resumed sequences: the pause token and the tool's result go into the cache
+  // after what is there, as a prefill from the current length.
+  for (int i = 0; i < int(slots_.size()); ++i) {
+    if (!slots_[i] || !slots_[i]->resumed) continue;
+    Sequence& s = *slots_[i];
+    std::vector<int32_t> rows = {s.pending};
+    rows.insert(rows.end(), s.append.begin(), s.append.end());
+    s.resumed = false;
+    s.append.clear();
+    SequenceUpdate u;
+    u.id = s.id;
+    u.prompt_tokens = int(s.req.prompt.size());
+    u.completion_tokens = s.generated;
+    if (s.len + int(rows.size()) >= max_len()) {  // no room left to sample after them
+      u.finish = FinishReason::kLength;
+      slots_[i].reset();
+      --n_active_;
+      updates.push_back(std::move(u));
+      continue;
+    }
+    engine_.prefill(i, rows.data(), int(rows.size()), s.len, logits_.data());
+    prefill_tokens_ += int64_t(rows.size());
+    s.len += int(rows.size());
+    advance(i, logits_.data(), u);
+    updates.push_back(std::move(u));
+  }
+  // 3. Prefill the new sequences (one forward over each prompt's rows).
   for (int i = 0; i < int(slots_.size()); ++i) {
     if (!slots_[i] || slots_[i]->prefilled) continue;
     Sequence& s = *slots_[i];

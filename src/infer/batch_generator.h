@@ -9,6 +9,11 @@
 // splits a UTF-8 character or shows the start of a stop string that may still
 // complete.
 //
+// Tool calls: a sampled pause token (the end of a tool call) ends the step with
+// finish kToolCall but keeps the sequence and its cache; the caller runs the tool
+// and calls resume() with the result's tokens, which the next step() appends to the
+// cache after the pause token (no re-prefill of the conversation), or cancel().
+//
 // Not thread-safe: one thread owns a generator (it owns an InferenceEngine).
 #pragma once
 
@@ -30,10 +35,12 @@ struct GenerationRequest {
   int max_new_tokens = 64;
   std::vector<int32_t> stop_tokens;
   std::vector<std::string> stop_strings;  // needs a tokenizer
+  std::vector<int32_t> pause_tokens;      // e.g. <|/tool_call|>: pause for resume()
 };
 
-enum class FinishReason { kNone, kStop, kLength, kCancelled };
-const char* finish_reason_name(FinishReason r);  // "stop", "length", "cancelled"
+enum class FinishReason { kNone, kStop, kLength, kCancelled, kToolCall };
+// "stop", "length", "cancelled", "tool_calls" (OpenAI's name for the last)
+const char* finish_reason_name(FinishReason r);
 
 struct SequenceUpdate {
   int id = -1;
@@ -60,6 +67,11 @@ class BatchGenerator {
   int add(GenerationRequest request);
   // Frees the sequence's slot now; unknown ids are ignored.
   void cancel(int id);
+  // Continues a sequence that paused (finish kToolCall): the next step() appends
+  // `tokens` after the pause token and samples on. When they do not fit in the
+  // context the sequence finishes with kLength in that step. Throws Error("generate")
+  // for an id that is not paused or a token outside the vocabulary.
+  void resume(int id, const std::vector<int32_t>& tokens);
   // One step; updates for every sequence that produced a token or finished.
   std::vector<SequenceUpdate> step();
 
@@ -75,6 +87,9 @@ class BatchGenerator {
     int len = 0;               // tokens in the cache
     bool prefilled = false;
     int32_t pending = -1;      // sampled, not yet in the cache
+    bool paused = false;       // waiting for resume()
+    bool resumed = false;      // `append` goes into the cache in the next step
+    std::vector<int32_t> append = {};
     int generated = 0;
     std::string text;          // all generated text (bytes)
     size_t emitted = 0;        // bytes of `text` released

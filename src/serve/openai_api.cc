@@ -1,5 +1,6 @@
 #include "serve/openai_api.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -67,7 +68,113 @@ std::string content_text(const json& c, size_t i) {
   bad(param, "'" + param + "' must be a string or an array of text parts");
 }
 
+std::vector<ToolCall> parse_tool_calls(const json& calls, const std::string& p) {
+  if (!calls.is_array()) bad(p, "'" + p + "' must be an array");
+  std::vector<ToolCall> out;
+  for (size_t k = 0; k < calls.size(); ++k) {
+    const json& c = calls[k];
+    const std::string q = p + "[" + std::to_string(k) + "]";
+    if (!c.is_object() || !c.contains("function") || !c["function"].is_object())
+      bad(q, "'" + q + "' must be an object with a \"function\"");
+    const json& f = c["function"];
+    if (!f.contains("name") || !f["name"].is_string()) bad(q + ".function.name", "'" + q + ".function.name' must be a string");
+    ToolCall call;
+    call.id = c.value("id", "");
+    call.name = f["name"].get<std::string>();
+    if (f.contains("arguments") && f["arguments"].is_string()) call.arguments = f["arguments"].get<std::string>();
+    else if (f.contains("arguments") && f["arguments"].is_object()) call.arguments = f["arguments"].dump();
+    else bad(q + ".function.arguments", "'" + q + ".function.arguments' must be a JSON string");
+    out.push_back(std::move(call));
+  }
+  return out;
+}
+
+void parse_tools(const json& body, ApiRequest& r) {
+  if (body.contains("tools") && !body["tools"].is_null()) {
+    const json& tools = body["tools"];
+    if (!tools.is_array()) bad("tools", "'tools' must be an array");
+    for (size_t k = 0; k < tools.size(); ++k) {
+      const json& t = tools[k];
+      const std::string q = "tools[" + std::to_string(k) + "]";
+      if (!t.is_object() || t.value("type", "") != "function" || !t.contains("function") ||
+          !t["function"].is_object() || !t["function"].contains("name") || !t["function"]["name"].is_string()) {
+        bad(q, "'" + q + "' must be {\"type\": \"function\", \"function\": {\"name\": ...}}");
+      }
+      r.tools.push_back(t["function"]["name"].get<std::string>());
+    }
+  }
+  if (body.contains("tool_choice") && !body["tool_choice"].is_null()) {
+    const json& tc = body["tool_choice"];
+    if (tc.is_string()) {
+      r.tool_choice = tc.get<std::string>();
+      if (r.tool_choice != "auto" && r.tool_choice != "none" && r.tool_choice != "required")
+        bad("tool_choice", "'tool_choice' is '" + r.tool_choice + "'; expected auto, none, required or a function");
+    } else if (tc.is_object() && tc.contains("function") && tc["function"].is_object() &&
+               tc["function"].contains("name") && tc["function"]["name"].is_string()) {
+      r.tool_choice = tc["function"]["name"].get<std::string>();
+      if (std::find(r.tools.begin(), r.tools.end(), r.tool_choice) == r.tools.end())
+        bad("tool_choice", "'tool_choice' names '" + r.tool_choice + "', which is not in 'tools'");
+    } else {
+      bad("tool_choice", "'tool_choice' must be a string or {\"type\": \"function\", \"function\": {\"name\": ...}}");
+    }
+    if (r.tool_choice == "required" && r.tools.empty()) bad("tool_choice", "'tool_choice' is required but there are no 'tools'");
+  }
+}
+
+json tool_calls_json(const std::vector<ToolCall>& calls, bool with_index) {
+  json out = json::array();
+  for (size_t k = 0; k < calls.size(); ++k) {
+    json c = {{"id", calls[k].id}, {"type", "function"},
+              {"function", {{"name", calls[k].name}, {"arguments", calls[k].arguments}}}};
+    if (with_index) c["index"] = k;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+json tool_event_json(const ToolEvent& e) {
+  json hits = json::array();
+  for (const ToolHit& h : e.hits) hits.push_back({{"title", h.title}, {"url", h.url}, {"snippet", h.snippet}});
+  return {{"name", e.call.name}, {"arguments", e.call.arguments}, {"error", e.error},
+          {"result", e.result}, {"result_tokens", e.result_tokens}, {"hits", hits}};
+}
+
 }  // namespace
+
+std::string chat_response_with_tools(const ApiRequest& r, const std::string& id, int64_t created,
+                                     const std::string& model, const std::string& text,
+                                     const std::string& finish_reason, const Usage& usage,
+                                     const std::vector<ToolCall>& calls,
+                                     const std::vector<ToolEvent>& searches) {
+  json out = json::parse(completion_response(r, id, created, model, text, finish_reason, usage));
+  json& message = out["choices"][0]["message"];
+  if (!calls.empty()) {
+    message["tool_calls"] = tool_calls_json(calls, false);
+    if (text.empty()) message["content"] = nullptr;
+  }
+  if (!searches.empty()) {
+    json events = json::array();
+    for (const ToolEvent& e : searches) events.push_back(tool_event_json(e));
+    out["llmforge_tool_events"] = events;
+  }
+  return dump(out);
+}
+
+std::string tool_calls_chunk(const ApiRequest& r, const std::string& id, int64_t created,
+                             const std::string& model, const std::vector<ToolCall>& calls, bool first) {
+  json out = json::parse(completion_chunk(r, id, created, model, "", first, "", nullptr));
+  json& delta = out["choices"][0]["delta"];
+  delta.erase("content");
+  delta["tool_calls"] = tool_calls_json(calls, true);
+  return dump(out);
+}
+
+std::string tool_event_chunk(const ApiRequest& r, const std::string& id, int64_t created,
+                             const std::string& model, const ToolEvent& event) {
+  json out = json::parse(completion_chunk(r, id, created, model, "", false, "", nullptr));
+  out["llmforge_tool_event"] = tool_event_json(event);
+  return dump(out);
+}
 
 std::string error_body(const ApiError& e) {
   json err = {{"message", e.what()},
@@ -122,12 +229,23 @@ ApiRequest parse_request(const std::string& text, bool chat, const RequestLimits
       if (!m.contains("role") || !m["role"].is_string()) bad(p + ".role", "'" + p + ".role' must be a string");
       std::string role = m["role"].get<std::string>();
       if (role == "developer") role = "system";  // OpenAI's newer name for it
-      if (role != "system" && role != "user" && role != "assistant") {
-        bad(p + ".role", "'" + p + ".role' is '" + role + "'; expected system, user or assistant");
+      if (role != "system" && role != "user" && role != "assistant" && role != "tool") {
+        bad(p + ".role", "'" + p + ".role' is '" + role + "'; expected system, user, assistant or tool");
       }
-      if (!m.contains("content")) bad(p + ".content", "'" + p + ".content' is required");
-      r.messages.push_back({role, content_text(m["content"], i)});
+      const bool has_calls = role == "assistant" && m.contains("tool_calls") && !m["tool_calls"].is_null();
+      // An assistant message that only calls tools has "content": null.
+      if (!m.contains("content") || (m["content"].is_null() && !has_calls))
+        bad(p + ".content", "'" + p + ".content' is required");
+      ChatMessage msg(role, m["content"].is_null() ? std::string() : content_text(m["content"], i));
+      if (has_calls) msg.tool_calls = parse_tool_calls(m["tool_calls"], p + ".tool_calls");
+      if (role == "tool") {
+        if (!m.contains("tool_call_id") || !m["tool_call_id"].is_string())
+          bad(p + ".tool_call_id", "'" + p + ".tool_call_id' must be a string");
+        msg.tool_call_id = m["tool_call_id"].get<std::string>();
+      }
+      r.messages.push_back(std::move(msg));
     }
+    parse_tools(body, r);
   } else {
     if (!body.contains("prompt")) bad("prompt", "'prompt' is required");
     const json& p = body["prompt"];

@@ -12,6 +12,7 @@
 
 #include "infer/chat_format.h"
 #include "infer/sampler.h"
+#include "infer/tool_calls.h"
 
 namespace llmforge::serve {
 
@@ -48,6 +49,11 @@ struct ApiRequest {
   SamplerSettings sampling;
   int max_tokens = 0;
   std::vector<std::string> stop;
+  // Tool calling: the function names of "tools" (the client runs them and sends
+  // role "tool" messages back), and "tool_choice": "auto", "none", "required", or
+  // the name of the function the reply must call.
+  std::vector<std::string> tools;
+  std::string tool_choice = "auto";
 };
 
 // Throws ApiError 400 for bad JSON or a bad field (named in `param`).
@@ -67,5 +73,22 @@ std::string completion_chunk(const ApiRequest& r, const std::string& id, int64_t
                              const std::string& model, const std::string& text, bool first,
                              const std::string& finish_reason, const Usage* usage);
 std::string models_response(const std::string& model, int64_t created);
+
+// Tool calls in responses. `calls` non-empty: message.tool_calls (content null when
+// `text` is empty) and finish_reason "tool_calls". `searches`: the calls the server
+// ran itself (serve --index), as the extra field "llmforge_tool_events" that the web
+// page shows and clients ignore.
+std::string chat_response_with_tools(const ApiRequest& r, const std::string& id, int64_t created,
+                                     const std::string& model, const std::string& text,
+                                     const std::string& finish_reason, const Usage& usage,
+                                     const std::vector<ToolCall>& calls,
+                                     const std::vector<ToolEvent>& searches);
+// A stream chunk whose delta carries the tool calls (index, id, type, function
+// name and the whole arguments string, as OpenAI's first delta of a call does).
+std::string tool_calls_chunk(const ApiRequest& r, const std::string& id, int64_t created,
+                             const std::string& model, const std::vector<ToolCall>& calls, bool first);
+// A stream chunk with an empty delta and the server-run call in "llmforge_tool_event".
+std::string tool_event_chunk(const ApiRequest& r, const std::string& id, int64_t created,
+                             const std::string& model, const ToolEvent& event);
 
 }  // namespace llmforge::serve

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -12,7 +13,7 @@ using Clock = std::chrono::steady_clock;
 
 bool Job::wait_take(std::vector<std::string>& out, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lk(mu_);
-  cv_.wait_for(lk, timeout, [&] { return done_ || !pieces_.empty(); });
+  cv_.wait_for(lk, timeout, [&] { return done_ || !pieces_.empty() || !events_.empty(); });
   for (std::string& p : pieces_) out.push_back(std::move(p));
   pieces_.clear();
   return done_;
@@ -37,6 +38,34 @@ int Job::prompt_tokens() const {
 int Job::completion_tokens() const {
   std::lock_guard<std::mutex> lk(mu_);
   return completion_tokens_;
+}
+
+std::vector<ToolCall> Job::tool_calls() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return calls_;
+}
+
+std::vector<ToolEvent> Job::take_events() {
+  std::lock_guard<std::mutex> lk(mu_);
+  return std::exchange(events_, {});
+}
+
+void Job::push_event(ToolEvent event) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    events_.push_back(std::move(event));
+  }
+  cv_.notify_all();
+}
+
+void Job::finish_with_calls(std::vector<ToolCall> calls) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    calls_ = std::move(calls);
+    done_ = true;
+    finish_ = "tool_calls";
+  }
+  cv_.notify_all();
 }
 
 void Job::push(const std::string& text, int prompt_tokens, int completion_tokens) {
@@ -82,6 +111,7 @@ const SchedulerOptions& checked(const Model& model, const SchedulerOptions& o) {
 
 Scheduler::Scheduler(const Model& model, const Tokenizer& tok, SchedulerOptions options)
     : options_(checked(model, options)),
+      tok_(tok),
       generator_(model, &tok, options.max_batch, options.max_len) {
   thread_ = std::thread([this] { loop(); });
 }
@@ -97,8 +127,8 @@ void Scheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::shared_ptr<Job> Scheduler::submit(GenerationRequest request) {
-  auto job = std::make_shared<Job>(std::move(request));
+std::shared_ptr<Job> Scheduler::submit(GenerationRequest request, JobTools tools) {
+  auto job = std::make_shared<Job>(std::move(request), tools);
   {
     std::lock_guard<std::mutex> lk(mu_);
     if (stop_ || int(queue_.size()) >= options_.max_queue) return nullptr;
@@ -134,6 +164,36 @@ void Scheduler::record_tokens(int n) {
     recent_.pop_front();
 }
 
+void Scheduler::forget(int id) {
+  running_.erase(id);
+  sessions_.erase(id);
+}
+
+bool Scheduler::deliver(SequenceUpdate& u, Job& job) {
+  auto s = sessions_.find(u.id);
+  ToolCallSession* session = s == sessions_.end() ? nullptr : s->second.get();
+  job.push(session ? session->observe(u) : u.text, u.prompt_tokens, u.completion_tokens);
+  if (u.finish == FinishReason::kToolCall && session) {
+    ToolCall call;
+    if (job.tools.client && session->parse_pending(call).empty()) {
+      call.id = "call_" + std::to_string(next_call_id_++);
+      generator_.cancel(u.id);
+      job.finish_with_calls({std::move(call)});
+      return false;
+    }
+    ToolEvent event;
+    std::vector<int32_t> result = session->run_pending(event);
+    job.push_event(std::move(event));
+    generator_.resume(u.id, result);
+    return true;
+  }
+  if (u.finish != FinishReason::kNone) {
+    job.finish(finish_reason_name(u.finish));
+    return false;
+  }
+  return true;
+}
+
 void Scheduler::loop() {
   for (;;) {
     {
@@ -148,7 +208,17 @@ void Scheduler::loop() {
           continue;
         }
         try {
-          running_[generator_.add(job->request)] = job;
+          GenerationRequest r = job->request;
+          std::unique_ptr<ToolCallSession> session;
+          if (job->tools.enabled) {
+            session = std::make_unique<ToolCallSession>(tok_, job->tools.client ? ToolRunner() : options_.search,
+                                                        options_.tools);
+            r.pause_tokens.push_back(session->pause_token());
+            if (job->tools.force_call) session->begin_call();
+          }
+          const int id = generator_.add(std::move(r));
+          running_[id] = job;
+          if (session) sessions_[id] = std::move(session);
         } catch (const Error& e) {
           job->fail(400, e.what());
         }
@@ -158,6 +228,7 @@ void Scheduler::loop() {
       if (it->second->cancelled) {
         generator_.cancel(it->first);
         it->second->finish("cancelled");
+        sessions_.erase(it->first);
         it = running_.erase(it);
       } else {
         ++it;
@@ -177,6 +248,7 @@ void Scheduler::loop() {
         job->fail(500, std::string("generation failed: ") + e.what());
       }
       running_.clear();
+      sessions_.clear();
       continue;
     }
     int produced = 0;
@@ -185,11 +257,7 @@ void Scheduler::loop() {
       if (it == running_.end()) continue;
       produced += int(u.tokens.size());
       if (u.completion_tokens == int(u.tokens.size())) prompt_total_ += u.prompt_tokens;
-      it->second->push(u.text, u.prompt_tokens, u.completion_tokens);
-      if (u.finish != FinishReason::kNone) {
-        it->second->finish(finish_reason_name(u.finish));
-        running_.erase(it);
-      }
+      if (!deliver(u, *it->second)) forget(u.id);
     }
     completion_total_ += produced;
     record_tokens(produced);

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "infer/chat_format.h"
+#include "tokenizer/special_tokens.h"
 #include "serve/http_server.h"
 #include "serve/web_assets.h"
 
@@ -158,6 +159,7 @@ void Server::routes() {
 void Server::handle_completion(const std::string& body, httplib::Response& res, bool chat) {
   ApiRequest ar;
   GenerationRequest g;
+  JobTools tools;
   try {
     ar = parse_request(body, chat, options_.limits);
     if (!ar.model.empty() && ar.model != options_.model_name) {
@@ -170,6 +172,18 @@ void Server::handle_completion(const std::string& body, httplib::Response& res, 
       g.prompt = render_chat(tok_, ar.messages, true).tokens;
       // <|bos|> would open a new document: the reply is over either way.
       g.stop_tokens = {chat_end_token(tok_), int32_t(tok_.bos_id())};
+      // Tool calls: the client's tools when it sent some (it runs them), else the
+      // server's own search (serve --index), else an error result for any call.
+      if (auto call = tok_.special_token_id(special::kToolCall)) {
+        tools.enabled = true;
+        tools.client = !ar.tools.empty() && ar.tool_choice != "none";
+        if (ar.tool_choice == "none") {
+          ar.sampling.logit_bias.push_back({int32_t(*call), -100.0f});  // the model never opens a call
+        } else if (ar.tool_choice != "auto") {
+          tools.force_call = true;  // "required" or a named function: the reply starts with a call
+          g.prompt.push_back(int32_t(*call));
+        }
+      }
     } else {
       g.prompt = {int32_t(tok_.bos_id())};
       for (uint32_t id : tok_.encode(ar.prompt, AllowedSpecial::as_text()))
@@ -198,7 +212,7 @@ void Server::handle_completion(const std::string& body, httplib::Response& res, 
   g.sampling = ar.sampling;
   g.max_new_tokens = ar.max_tokens;
   g.stop_strings = ar.stop;
-  std::shared_ptr<Job> job = scheduler_->submit(std::move(g));
+  std::shared_ptr<Job> job = scheduler_->submit(std::move(g), tools);
   if (!job) {
     metrics_.record_rejected();
     res.set_header("Retry-After", "1");
@@ -212,10 +226,14 @@ void Server::handle_completion(const std::string& body, httplib::Response& res, 
 
   if (!ar.stream) {
     std::vector<std::string> pieces;
+    std::vector<ToolEvent> events;
+    auto take_events = [&] {
+      for (ToolEvent& e : job->take_events()) events.push_back(std::move(e));
+    };
     // Generation is bounded by max_tokens (and the scheduler fails jobs on stop), so
     // this ends.
-    while (!job->wait_take(pieces, std::chrono::milliseconds(200))) {
-    }
+    while (!job->wait_take(pieces, std::chrono::milliseconds(200))) take_events();
+    take_events();
     std::string text;
     for (const std::string& p : pieces) text += p;
     if (!job->error().empty()) {
@@ -224,8 +242,12 @@ void Server::handle_completion(const std::string& body, httplib::Response& res, 
                                job->error()));
       return;
     }
-    res.set_content(completion_response(ar, id, created, model, text, job->finish_reason(),
-                                        {job->prompt_tokens(), job->completion_tokens()}),
+    const Usage usage{job->prompt_tokens(), job->completion_tokens()};
+    const std::vector<ToolCall> calls = job->tool_calls();
+    res.set_content(chat && (!calls.empty() || !events.empty())
+                        ? chat_response_with_tools(ar, id, created, model, text, job->finish_reason(), usage,
+                                                   calls, events)
+                        : completion_response(ar, id, created, model, text, job->finish_reason(), usage),
                     "application/json");
     return;
   }
@@ -254,10 +276,13 @@ void Server::handle_completion(const std::string& body, httplib::Response& res, 
           out += sse(completion_chunk(ar, id, created, model, text, *first, "", nullptr));
           *first = false;
         }
+        for (const ToolEvent& e : job->take_events()) out += sse(tool_event_chunk(ar, id, created, model, e));
         if (done) {
           if (!job->error().empty()) {
             out += sse(error_body(job->error_status(), job->error()));
           } else {
+            const std::vector<ToolCall> calls = job->tool_calls();
+            if (!calls.empty()) out += sse(tool_calls_chunk(ar, id, created, model, calls, false));
             out += sse(completion_chunk(ar, id, created, model, "", false, job->finish_reason(),
                                         nullptr));
             if (ar.include_usage) {

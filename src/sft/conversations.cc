@@ -32,14 +32,34 @@ std::vector<ChatMessage> parse_conversation_line(const std::string& line, const 
     if (role == m.end() || !role->is_string()) {
       ErrorBuilder("sft") << where << ": message " << i << " has no string \"role\"";
     }
+    auto calls = m.find("tool_calls");
+    const bool has_calls = calls != m.end() && !calls->is_null();
+    if (has_calls && role->get<std::string>() == "assistant") {
+      // OpenAI's layout: {"role": "assistant", "content": null, "tool_calls": [{"id": ...,
+      // "type": "function", "function": {"name": ..., "arguments": "{...}"}}]}.
+      ChatMessage msg("assistant", content != m.end() && content->is_string() ? content->get<std::string>() : "");
+      if (!calls->is_array() || calls->empty()) ErrorBuilder("sft") << where << ": message " << i << ": \"tool_calls\" must be a non-empty array";
+      for (const nlohmann::json& c : *calls) {
+        auto f = c.is_object() ? c.find("function") : c.end();
+        if (f == c.end() || !f->is_object() || !f->contains("name") || !(*f)["name"].is_string() ||
+            !f->contains("arguments") || !(*f)["arguments"].is_string()) {
+          ErrorBuilder("sft") << where << ": message " << i
+                              << ": each tool call needs \"function\": {\"name\": string, \"arguments\": string}";
+        }
+        msg.tool_calls.push_back({c.value("id", ""), (*f)["name"].get<std::string>(), (*f)["arguments"].get<std::string>()});
+      }
+      has_assistant = true;
+      messages.push_back(std::move(msg));
+      continue;
+    }
     if (content == m.end() || !content->is_string()) {
       ErrorBuilder("sft") << where << ": message " << i << " has no string \"content\""
                           << (content != m.end() ? " (content is " + std::string(content->type_name()) + ")" : "");
     }
     std::string r = role->get<std::string>();
-    if (r != "system" && r != "user" && r != "assistant") {
+    if (r != "system" && r != "user" && r != "assistant" && r != "tool") {
       ErrorBuilder("sft") << where << ": message " << i << " has role '" << r
-                          << "' (expected system, user or assistant)";
+                          << "' (expected system, user, assistant or tool)";
     }
     has_assistant |= r == "assistant";
     messages.push_back({std::move(r), content->get<std::string>()});
@@ -61,7 +81,12 @@ SftConversationSet load_conversations(const std::string& path, const Tokenizer& 
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const std::string where = path + ":" + std::to_string(line_no);
     std::vector<ChatMessage> messages = parse_conversation_line(line, where);
-    RenderedChat r = render_chat(tok, messages, /*add_generation_prompt=*/false);
+    RenderedChat r;
+    try {
+      r = render_chat(tok, messages, /*add_generation_prompt=*/false);
+    } catch (const Error& e) {
+      ErrorBuilder("sft") << where << ": " << e.what();
+    }
     if (long(r.tokens.size()) > max_tokens) {
       ++set.dropped_too_long;
       continue;

@@ -1,6 +1,9 @@
 // Conversations for supervised fine-tuning: JSONL in the OpenAI chat format, one
 // conversation a line,
 //   {"messages": [{"role": "system|user|assistant", "content": "..."}, ...]}
+// Tool use as OpenAI writes it: an assistant message with "tool_calls" (content may
+// be null) and "tool" messages with the results; the loss trains the calls, never the
+// results (see render_chat).
 // (other keys are ignored), rendered to tokens plus a loss mask with render_chat.
 // Malformed lines are errors naming file:line; a conversation longer than the
 // training window is dropped and counted, never truncated (a cut-off answer would

@@ -22,6 +22,10 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.sft_epochs = 3, p.sft_micro_batch = 8, p.sft_lr = 1e-3, p.sft_eval_every = 10;
     // A 128-token context holds four "NAME -> March 4, 1975" examples, not eight.
     p.icl_queries_per_attribute = 6, p.icl_shots = {0, 1, 2, 4};
+    // Search: a 128-token context holds a question, a call, 48 tokens of result and
+    // an answer.
+    p.world.post_crawl_people = 8;
+    p.search_result_tokens = 48, p.search_eval_per_group = 6, p.search_sft_epochs = 3;
     p.expected_time = "about 2 minutes";
   } else if (name == "default") {
     p.world.people = 100;
@@ -38,6 +42,10 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     // epochs, because three left "Where was X born?" confused with "When was X
     // born?" and identity answers need the extra steps (bench/RESULTS.md, "Speedrun").
     p.sft_epochs = 8, p.sft_micro_batch = 16, p.sft_lr = 5e-4, p.sft_eval_every = 20;
+    // Search: 150 result tokens hold one person page (about 130 tokens at this
+    // vocabulary) in the 256-token context next to the question, call and answer.
+    p.world.post_crawl_people = 40;
+    p.search_result_tokens = 150, p.search_eval_per_group = 60;
     p.expected_time = "about 21 minutes";
   } else {
     ErrorBuilder("speedrun") << "unknown preset '" << name << "' (tiny or default)";

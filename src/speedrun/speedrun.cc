@@ -18,6 +18,7 @@
 #include "sft/sft.h"
 #include "speedrun/noise_score.h"
 #include "speedrun/report.h"
+#include "speedrun/search_stage.h"
 #include "tokenizer/trainer.h"
 #include "train/data_loader.h"
 #include "train/distributed.h"
@@ -81,6 +82,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
       fs::remove_all(out + "/" + sub);
     }
   }
+  if (!config.resume) fs::remove_all(out + "/search");
   fs::create_directories(out);
   Distributed dist;  // a world of one unless launched by mpirun
   SpeedrunRecord record;
@@ -221,10 +223,19 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     print_world_icl(stdout, record.base_icl);
   });
 
+  SearchStageRecord search_record;
+  const bool searched = p.search_stage && !world.post_crawl_people.empty();
+  if (searched) {
+    stage(record, "search", "index, search SFT data, fine-tuning, accuracy with and without search", [&] {
+      search_record = run_search_stage(p, world, out, data_dir + "/clean", sft.model_dir, config.resume, dist);
+    });
+  }
+
   record.chat_command = "./build/llmforge chat --model " + sft.model_dir + " --system \"" + world.system_prompt + "\"";
   record.total_seconds = total.seconds();
   SpeedrunResult result;
   result.report_path = write_speedrun_report(record);
+  if (searched) append_search_report(out, search_record);
   auto acc = [&](const char* split) {
     const Tally* t = record.eval.split_tally(split);
     return t ? t->accuracy() : 0.0;

@@ -45,6 +45,15 @@ struct SpeedrunPreset {
   int icl_queries_per_attribute = 20;
   std::vector<int> icl_shots{0, 1, 2, 4, 8};
   std::string expected_time;  // on a 2-core machine, for the banner
+  // The search stage (speedrun/search_stage.h); the world's post-crawl group
+  // (world.post_crawl_people) is what only the search index knows.
+  bool search_stage = true;
+  int search_k = 2;                 // pages per search
+  int search_result_tokens = 150;   // a result is cut to this many tokens
+  int search_paraphrases = 2;       // search conversations per unknown fact
+  int search_original_stride = 3;   // every Nth original SFT conversation joins the search SFT
+  double search_sft_epochs = 1;
+  int search_eval_per_group = 0;    // questions per group (0: all)
 };
 SpeedrunPreset speedrun_preset(const std::string& name);  // "tiny" or "default"
 std::vector<std::string> speedrun_preset_names();

@@ -127,6 +127,11 @@ std::string qa_answer(const Person& p, int attribute) {
   return (p.female ? "She" : "He") + std::string(kAnswerPredicates[attribute]) + " " + p.value(attribute) + ".";
 }
 
+QaItem eval_question(const Person& p, int attribute) {
+  return {p.id, attribute, fill_in(question_templates(attribute)[0], p.name(), ""), p.value(attribute),
+          probe_statement(p, attribute)};
+}
+
 std::string qa_question(const Person& p, int attribute, Rng& rng) {
   const auto& questions = question_templates(attribute);
   return fill_in(questions[rng.below(questions.size())], p.name(), "");

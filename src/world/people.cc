@@ -111,20 +111,21 @@ std::string Person::value(int attribute) const {
   return {};
 }
 
-std::vector<Person> make_people(int count, Rng& rng) {
+std::vector<Person> make_people(int count, Rng& rng, const std::set<std::string>& taken, int first_id) {
   const size_t max_people = (std::size(kFemaleFirst) + std::size(kMaleFirst)) * std::size(kLast);
-  if (count <= 1 || size_t(count) > max_people) {
+  // The crawl needs two people (one per split); a later group may have one.
+  if (count < (taken.empty() ? 2 : 1) || size_t(count) + taken.size() > max_people) {
     ErrorBuilder("world") << "people must be between 2 and " << max_people << ", got " << count;
   }
   std::vector<Person> people;
-  std::set<std::string> names;
+  std::set<std::string> names = taken;
   while (int(people.size()) < count) {
     Person p;
     p.female = rng.below(2) == 0;
     p.first = p.female ? pick(kFemaleFirst, rng) : pick(kMaleFirst, rng);
     p.last = pick(kLast, rng);
     if (!names.insert(p.name()).second) continue;  // names identify people
-    p.id = int(people.size());
+    p.id = first_id + int(people.size());
     p.birth_year = 1940 + int(rng.below(61));
     p.birth_month = 1 + int(rng.below(12));
     p.birth_day = 1 + int(rng.below(28));

@@ -1,6 +1,7 @@
 // Internal pieces of the world generator shared between its files.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -9,7 +10,13 @@
 
 namespace llmforge::world {
 
-std::vector<Person> make_people(int count, Rng& rng);
+// `taken`: names already in use (the post-crawl group avoids the crawl's people);
+// ids start at `first_id`.
+std::vector<Person> make_people(int count, Rng& rng, const std::set<std::string>& taken = {}, int first_id = 0);
+// The evaluation question of (p, attribute): its first phrasing, as qa_eval asks.
+QaItem eval_question(const Person& p, int attribute);
+// Fills World::post_crawl_* from options.post_crawl_people, with its own RNG stream.
+void add_post_crawl_people(World& world);
 
 // A sentence stating one fact of `p`, from a random template; `use_pronoun` lets the
 // subject be "she"/"he" where the template allows.

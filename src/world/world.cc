@@ -50,6 +50,7 @@ World generate_world(const WorldOptions& options) {
 
   for (int i = 0; i < options.arithmetic_documents; ++i) world.arithmetic.push_back(arithmetic_document(page_rng));
   make_conversations(world, chat_rng);
+  add_post_crawl_people(world);
   return world;
 }
 

@@ -30,6 +30,7 @@ struct Person {
   int birth_year = 0, birth_month = 0, birth_day = 0;
   std::string birth_city, university, field, employer, employer_city;
   bool qa_split = false;  // true: QA conversations are SFT training data
+  bool post_crawl = false;  // published after the crawl: only in the search corpus
 
   std::string name() const { return first + " " + last; }
   std::string birth_date() const;  // "March 4, 1975"
@@ -80,6 +81,10 @@ struct WorldOptions {
   int smalltalk_conversations = 300;
   int qa_paraphrases = 3;          // training questions per (QA person, attribute)
   int faq_pages_per_person = 0;    // Q&A pages about each QA-half person in the crawl
+  // People published after the crawl: their pages go only into the search corpus,
+  // never into pretraining or SFT. Off by default so that existing worlds (and what
+  // was trained on them) stay as they were; generated from their own RNG stream.
+  int post_crawl_people = 0;
 };
 
 struct World {
@@ -91,6 +96,11 @@ struct World {
   std::vector<QaItem> qa_eval;     // one question per (person, attribute)
   std::vector<IdentityItem> identity_eval;
   std::string system_prompt;       // the identity the speedrun's chat model is given
+  // The post-crawl group (options.post_crawl_people): ids follow `people`; their
+  // pages and questions are kept apart from the crawl, SFT data and qa_eval.
+  std::vector<Person> post_crawl_people;
+  std::vector<Page> post_crawl_pages;
+  std::vector<QaItem> post_crawl_eval;  // one question per (person, attribute)
 };
 
 World generate_world(const WorldOptions& options);

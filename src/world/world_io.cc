@@ -109,7 +109,40 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
                   {"qa_questions", world.qa_eval.size()},
                   {"identity_questions", world.identity_eval.size()},
                   {"system_prompt", world.system_prompt}};
+  if (!world.post_crawl_people.empty()) {
+    write_post_crawl(world, dir);
+    summary["post_crawl_people"] = world.post_crawl_people.size();
+    summary["post_crawl_pages"] = world.post_crawl_pages.size();
+  }
   write_file_atomic(dir + "/world.json", summary.dump(2) + "\n");
+}
+
+void write_post_crawl(const World& world, const std::string& dir) {
+  fs::create_directories(dir + "/post_crawl");
+  std::vector<json> people;
+  for (const Person& p : world.post_crawl_people) {
+    json attrs;
+    for (int a = 0; a < kAttributeCount; ++a) attrs[attribute_name(a)] = p.value(a);
+    people.push_back({{"id", p.id}, {"name", p.name()}, {"split", "post_crawl"},
+                      {"pronoun", p.female ? "she" : "he"}, {"attributes", attrs}});
+  }
+  write_file_atomic(dir + "/post_crawl/people.jsonl", jsonl(people));
+  std::string warc;
+  for (size_t i = 0; i < world.post_crawl_pages.size(); ++i) {
+    char id[64];
+    std::snprintf(id, sizeof id, "00000000-0000-4000-9000-%012zx", i);
+    warc += data::gzip_member(data::warc_response_record(world.post_crawl_pages[i].url, world.post_crawl_pages[i].html,
+                                                         id, "2026-06-01T00:00:00Z"));
+  }
+  write_file_atomic(dir + "/post_crawl/pages.warc.gz", warc);
+  std::vector<json> qa;
+  for (const QaItem& q : world.post_crawl_eval) {
+    const Person& p = world.post_crawl_people[size_t(q.person) - world.people.size()];
+    qa.push_back({{"person", q.person}, {"name", p.name()}, {"split", "post_crawl"},
+                  {"attribute", attribute_name(q.attribute)}, {"question", q.question}, {"answer", q.answer},
+                  {"statement", q.statement}});
+  }
+  write_file_atomic(dir + "/eval/post_crawl_qa.jsonl", jsonl(qa));
 }
 
 PageKind page_kind_from_name(const std::string& name) {

@@ -21,6 +21,11 @@
 namespace llmforge::world {
 
 void write_world(const World& world, const std::string& dir, int pages_per_warc_file = 2000);
+// The post-crawl group, when there is one (write_world calls it):
+//   post_crawl/people.jsonl     their facts ("split": "post_crawl")
+//   post_crawl/pages.warc.gz    their pages: search corpus only, never pretraining or SFT
+//   eval/post_crawl_qa.jsonl    one question per (person, attribute)
+void write_post_crawl(const World& world, const std::string& dir);
 
 struct PageLabel {
   std::string url;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "../test_util.h"
 #include "model/model_io.h"
@@ -65,6 +66,28 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
     EXPECT_FALSE(rec["question"].get<std::string>().empty());
   }
   EXPECT_NE(md.find("base model completes"), std::string::npos);
+
+  // The search stage ran and measured: an index over the crawl and the post-crawl
+  // pages, a search-tuned model, and every group asked three ways (accuracy is the
+  // default preset's business, not this test's).
+  ASSERT_TRUE(j.contains("search")) << "no search stage in report.json";
+  const auto& sj = j["search"];
+  EXPECT_GT(sj["index"]["documents"].get<long>(), 0);
+  EXPECT_GT(sj["index"]["mb_per_s_per_core"].get<double>(), 0.0);
+  EXPECT_GT(sj["index"]["search_ms"].get<double>(), 0.0);
+  EXPECT_GT(sj["data"]["search_conversations"].get<long>(), 0);
+  EXPECT_GT(sj["sft"]["steps"].get<long>(), 0);
+  EXPECT_TRUE(std::filesystem::exists(sj["sft"]["model_dir"].get<std::string>() + "/model.safetensors"));
+  std::set<std::string> groups;
+  for (const auto& g : sj["eval"]["groups"]) {
+    groups.insert(g["group"].get<std::string>());
+    EXPECT_GT(g["questions"].get<long>(), 0);
+  }
+  EXPECT_EQ(groups, (std::set<std::string>{"qa", "heldout", "post_crawl"}));
+  EXPECT_NE(md.find("## Search"), std::string::npos);
+  EXPECT_NE(md.find("### Sample transcripts with their searches"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(out + "/search/index/search.sqlite"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/world/post_crawl/pages.warc.gz"));
 
   // The chat model loads and replies through the chat command's one-shot mode.
   auto model = load_model(out + "/sft/model");

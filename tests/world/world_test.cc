@@ -225,3 +225,65 @@ TEST(World, FilesOnDiskAndThePipelineRemovesTheNoise) {
 
 }  // namespace
 }  // namespace llmforge::world
+
+namespace llmforge::world {
+namespace {
+
+// The post-crawl group is additive: the crawl, SFT data and qa_eval are those of the
+// same seed without it, its people are new names, and their pages and questions are
+// kept apart (search corpus and their own eval file only).
+TEST(World, PostCrawlPeopleAreOnlyInTheSearchCorpus) {
+  WorldOptions o = small_options();
+  World plain = generate_world(o);
+  o.post_crawl_people = 7;
+  World w = generate_world(o);
+  ASSERT_EQ(w.pages.size(), plain.pages.size());
+  for (size_t i = 0; i < w.pages.size(); ++i) EXPECT_EQ(w.pages[i].html, plain.pages[i].html);
+  ASSERT_EQ(w.sft_train.size(), plain.sft_train.size());
+  for (size_t i = 0; i < w.sft_train.size(); ++i) EXPECT_EQ(w.sft_train[i].back().content, plain.sft_train[i].back().content);
+  EXPECT_EQ(w.qa_eval.size(), plain.qa_eval.size());
+  EXPECT_TRUE(plain.post_crawl_people.empty());
+
+  ASSERT_EQ(w.post_crawl_people.size(), 7u);
+  EXPECT_EQ(w.post_crawl_pages.size(), 7u * size_t(o.pages_per_person));
+  EXPECT_EQ(w.post_crawl_eval.size(), 7u * kAttributeCount);
+  std::set<std::string> names;
+  for (const Person& p : w.people) names.insert(p.name());
+  for (size_t i = 0; i < w.post_crawl_people.size(); ++i) {
+    const Person& p = w.post_crawl_people[i];
+    EXPECT_TRUE(names.insert(p.name()).second) << "name reused: " << p.name();
+    EXPECT_EQ(p.id, int(w.people.size() + i));
+    EXPECT_TRUE(p.post_crawl);
+    EXPECT_FALSE(p.qa_split);
+    for (const Page& page : w.pages) EXPECT_FALSE(contains(page.html, p.name())) << page.url;
+    for (const auto* set : {&w.sft_train, &w.sft_val})
+      for (const Conversation& c : *set)
+        for (const ChatTurn& t : c) EXPECT_FALSE(contains(t.content, p.name()));
+  }
+  for (const Page& page : w.post_crawl_pages) {
+    const Person& p = w.post_crawl_people[size_t(page.person) - w.people.size()];
+    for (int a = 0; a < kAttributeCount; ++a) EXPECT_TRUE(states(page.html, p.value(a))) << page.html;
+  }
+  for (const QaItem& q : w.post_crawl_eval) {
+    EXPECT_EQ(q.answer, w.post_crawl_people[size_t(q.person) - w.people.size()].value(q.attribute));
+  }
+
+  const std::string dir = testing::temp_dir("world_post_crawl");
+  std::filesystem::remove_all(dir);
+  write_world(w, dir);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/post_crawl/pages.warc.gz"));
+  std::ifstream people(dir + "/post_crawl/people.jsonl"), qa(dir + "/eval/post_crawl_qa.jsonl");
+  std::string line;
+  int n = 0;
+  while (std::getline(people, line)) {
+    EXPECT_EQ(nlohmann::json::parse(line).at("split"), "post_crawl");
+    ++n;
+  }
+  EXPECT_EQ(n, 7);
+  n = 0;
+  while (std::getline(qa, line)) ++n;
+  EXPECT_EQ(n, 7 * kAttributeCount);
+}
+
+}  // namespace
+}  // namespace llmforge::world
