@@ -130,7 +130,9 @@ GrpoSummary run_grpo(const GrpoConfig& cfg) {
   RewardOptions ro;
   ro.max_completion_length = cfg.max_new_tokens;
   ro.overlong_cache = cfg.overlong_cache;
-  const std::vector<WeightedReward> rewards = parse_rewards(cfg.rewards, ro);
+  std::vector<WeightedReward> rewards;
+  if (!cfg.rewards.empty() || cfg.custom_rewards.empty()) rewards = parse_rewards(cfg.rewards, ro);
+  rewards.insert(rewards.end(), cfg.custom_rewards.begin(), cfg.custom_rewards.end());
 
   // Task and prompts; one the context cannot hold is dropped, by name.
   auto [train_all, heldout_all] = load_grpo_task(cfg);
@@ -315,52 +317,9 @@ GrpoSummary run_grpo(const GrpoConfig& cfg) {
   };
 
   hooks.loss = [&](Model& m, const MicroBatch& b, double grad_scale) {
-    const int V = mc.vocab_size;
-    const size_t nb = size_t(b.rows) * size_t(b.t);
-    const float* old = b.aux.data() + size_t(kAuxOldLogp) * nb;
-    const float* ref = b.aux.data() + size_t(kAuxRefLogp) * nb;
-    const float* adv = b.aux.data() + size_t(kAuxAdvantage) * nb;
-    const float* coef = b.aux.data() + size_t(kAuxCoef) * nb;
-    const int32_t* targets = b.targets.data();
-    double loss = 0;
-    std::vector<float> dlogp;
-    if (cfg.loss.importance == ImportanceLevel::kToken) {
-      std::vector<float> logp(size_t(m.logits_chunk_rows()));
-      dlogp.resize(logp.size());
-      m.backward(
-          [&](int r0, int n, float* logits) {
-            token_logprobs(logits, targets + r0, n, V, cfg.loss.temperature, logp.data());
-            for (int i = 0; i < n; ++i) {
-              const size_t k = size_t(r0 + i);
-              dlogp[size_t(i)] = 0;
-              if (targets[k] < 0) continue;
-              double g = 0;
-              loss += coef[k] * grpo_token_term(cfg.loss, logp[size_t(i)], old[k], ref[k], adv[k], &g, &step.loss);
-              dlogp[size_t(i)] = float(coef[k] * g);
-            }
-            grpo_logits_backward(logits, targets + r0, dlogp.data(), n, V, cfg.loss.temperature, &step.loss);
-          },
-          nullptr);
-    } else {
-      // Sequence-level ratios need a whole sequence's log-probs before any gradient.
-      std::vector<float> logp(nb, 0.0f);
-      dlogp.assign(nb, 0.0f);
-      m.for_each_logits_chunk([&](int r0, int n, const float* logits) {
-        token_logprobs(logits, targets + r0, n, V, cfg.loss.temperature, logp.data() + r0);
-      });
-      std::vector<double> c;
-      const std::vector<GrpoSequence> seqs = micro_batch_sequences(b, &c);
-      loss = grpo_policy_loss(cfg.loss, seqs, c, logp.data(), old, cfg.loss.beta > 0 ? ref : nullptr,
-                              dlogp.data(), &step.loss);
-      m.backward(
-          [&](int r0, int n, float* logits) {
-            grpo_logits_backward(logits, targets + r0, dlogp.data() + r0, n, V, cfg.loss.temperature, &step.loss);
-          },
-          nullptr);
-    }
     // The micro-batch's coefficients already normalise the step's loss; the loop
     // divides what we return by its weight (grad_scale = 1 / weight), so undo that.
-    return loss / grad_scale;
+    return grpo_micro_batch_backward(m, b, cfg.loss, &step.loss) / grad_scale;
   };
 
   hooks.step_metrics = [&](long, const StepStats& stats, nlohmann::json& rec) {

@@ -28,6 +28,7 @@
 #include "kernels/precision.h"
 #include "rl/arithmetic_task.h"
 #include "rl/grpo_loss.h"
+#include "rl/rewards.h"
 #include "rl/task.h"
 #include "rl/task_eval.h"
 #include "train/adamw.h"
@@ -45,6 +46,7 @@ struct GrpoConfig {
   ArithmeticTaskOptions arithmetic;
   PromptTemplate prompt_template = PromptTemplate::kChat;
   std::string rewards = "correctness=1,format=0.2";
+  std::vector<WeightedReward> custom_rewards;  // added to `rewards` (library callers, tests)
   int overlong_cache = 0;  // overlong reward's soft band (0: a quarter of max_new_tokens)
   std::string out_dir = "runs/grpo";
 

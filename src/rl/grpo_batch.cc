@@ -86,4 +86,48 @@ std::vector<GrpoSequence> micro_batch_sequences(const MicroBatch& b, std::vector
   return seqs;
 }
 
+double grpo_micro_batch_backward(Model& m, const MicroBatch& b, const GrpoLossConfig& cfg, GrpoStats* stats) {
+  const int V = m.config().vocab_size;
+  const size_t nb = size_t(b.rows) * size_t(b.t);
+  LLMF_CHECK(b.aux.size() == nb * kAuxPlanes) << "GRPO micro-batch without its aux planes";
+  const float* old = b.aux.data() + size_t(kAuxOldLogp) * nb;
+  const float* ref = b.aux.data() + size_t(kAuxRefLogp) * nb;
+  const float* adv = b.aux.data() + size_t(kAuxAdvantage) * nb;
+  const float* coef = b.aux.data() + size_t(kAuxCoef) * nb;
+  const int32_t* targets = b.targets.data();
+  double loss = 0;
+  if (cfg.importance == ImportanceLevel::kToken) {
+    std::vector<float> logp(size_t(m.logits_chunk_rows())), dlogp(logp.size());
+    m.backward(
+        [&](int r0, int n, float* logits) {
+          token_logprobs(logits, targets + r0, n, V, cfg.temperature, logp.data());
+          for (int i = 0; i < n; ++i) {
+            const size_t k = size_t(r0 + i);
+            dlogp[size_t(i)] = 0;
+            if (targets[k] < 0) continue;
+            double g = 0;
+            loss += coef[k] * grpo_token_term(cfg, logp[size_t(i)], old[k], ref[k], adv[k], &g, stats);
+            dlogp[size_t(i)] = float(coef[k] * g);
+          }
+          grpo_logits_backward(logits, targets + r0, dlogp.data(), n, V, cfg.temperature, stats);
+        },
+        nullptr);
+    return loss;
+  }
+  // Sequence-level ratios need a whole sequence's log-probs before any gradient.
+  std::vector<float> logp(nb, 0.0f), dlogp(nb, 0.0f);
+  m.for_each_logits_chunk([&](int r0, int n, const float* logits) {
+    token_logprobs(logits, targets + r0, n, V, cfg.temperature, logp.data() + r0);
+  });
+  std::vector<double> c;
+  const std::vector<GrpoSequence> seqs = micro_batch_sequences(b, &c);
+  loss = grpo_policy_loss(cfg, seqs, c, logp.data(), old, cfg.beta > 0 ? ref : nullptr, dlogp.data(), stats);
+  m.backward(
+      [&](int r0, int n, float* logits) {
+        grpo_logits_backward(logits, targets + r0, dlogp.data() + r0, n, V, cfg.temperature, stats);
+      },
+      nullptr);
+  return loss;
+}
+
 }  // namespace llmforge

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/model.h"
 #include "rl/grpo_loss.h"
 #include "rl/rollout.h"
 #include "train/micro_batch.h"
@@ -38,5 +39,12 @@ std::vector<MicroBatch> build_grpo_micro_batches(const GrpoLossConfig& cfg, cons
 // The completion spans of a micro-batch's rows (one per row with targets), with the
 // advantage from aux; coef (one per span) from aux too.
 std::vector<GrpoSequence> micro_batch_sequences(const MicroBatch& b, std::vector<double>* coef);
+
+// The GRPO loss of a micro-batch after model.forward(b.inputs, b.rows, b.t): runs
+// Model::backward with d(loss)/d(logits) (gradients accumulate) and returns
+// sum_i c_i sum_t l_it over its sequences. Token-level ratios go chunk by chunk;
+// sequence-level ones read every log-prob first (one more pass over the head).
+double grpo_micro_batch_backward(Model& model, const MicroBatch& b, const GrpoLossConfig& cfg,
+                                 GrpoStats* stats);
 
 }  // namespace llmforge
