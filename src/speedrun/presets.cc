@@ -22,6 +22,11 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.sft_epochs = 3, p.sft_micro_batch = 8, p.sft_lr = 1e-3, p.sft_eval_every = 10;
     // A 128-token context holds four "NAME -> March 4, 1975" examples, not eight.
     p.icl_queries_per_attribute = 6, p.icl_shots = {0, 1, 2, 4};
+    // GRPO: only that both routes run and measure.
+    p.grpo_train_items = 200, p.grpo_heldout_items = 16, p.grpo_cold_start = 100;
+    p.grpo_cold_start_epochs = 2, p.grpo_steps = 4, p.grpo_r1zero_steps = 3;
+    p.grpo_prompts = 4, p.grpo_group = 4, p.grpo_max_new_tokens = 32;
+    p.grpo_eval_every = 2, p.grpo_eval_prompts = 16;
     p.expected_time = "about 2 minutes";
   } else if (name == "default") {
     p.world.people = 100;

@@ -77,7 +77,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   // inputs); --resume keeps everything so pretraining and SFT continue from their
   // latest checkpoints.
   if (!config.resume) {
-    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots"}) {
+    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots", "rl"}) {
       fs::remove_all(out + "/" + sub);
     }
   }
@@ -216,6 +216,10 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     print_world_eval(stdout, record.base_probe, 0);
     std::printf("\n");
     print_world_icl(stdout, record.base_icl);
+  });
+
+  stage(record, "grpo", "reinforcement learning on arithmetic: R1 (cold start, then GRPO) and R1-Zero", [&] {
+    record.grpo = run_grpo_stage(p, out, sft.model_dir, pre.model_dir, p.world.seed, config.resume);
   });
 
   record.chat_command = "./build/llmforge chat --model " + sft.model_dir + " --system \"" + world.system_prompt + "\"";
