@@ -98,7 +98,9 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   sc.train_file = dir + "/task/cold_start.jsonl";
   sc.out_dir = dir + "/cold_start";
   sc.epochs = p.grpo_cold_start_epochs;
-  sc.micro_batch = 16;
+  // Rows of 4 packed chats: 16-row steps gave 15 updates in three epochs and a model
+  // that never closed </think> (loss 2.17); 4-row steps give 75 and the format (0.89).
+  sc.micro_batch = 4;
   sc.schedule = {LrSchedule::Kind::kCosine, p.grpo_cold_start_lr, p.grpo_cold_start_lr / 10, 5, 1, 0.2};
   sc.eval_every = 1000000;  // no validation set
   sc.checkpoint_every = 0;

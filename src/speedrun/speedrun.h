@@ -46,7 +46,7 @@ struct SpeedrunPreset {
   std::vector<int> icl_shots{0, 1, 2, 4, 8};
   // grpo stage (speedrun/grpo_stage.h): arithmetic, R1 and R1-Zero routes.
   int grpo_train_items = 2000, grpo_heldout_items = 100, grpo_cold_start = 300;
-  double grpo_cold_start_epochs = 3, grpo_cold_start_lr = 1e-3;
+  double grpo_cold_start_epochs = 4, grpo_cold_start_lr = 1e-3;
   long grpo_steps = 60, grpo_r1zero_steps = 30;
   int grpo_prompts = 8, grpo_group = 8, grpo_max_new_tokens = 48;
   double grpo_lr = 1e-4;
