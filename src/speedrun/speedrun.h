@@ -47,7 +47,9 @@ struct SpeedrunPreset {
   // grpo stage (speedrun/grpo_stage.h): arithmetic, R1 and R1-Zero routes.
   int grpo_train_items = 2000, grpo_heldout_items = 100, grpo_cold_start = 300;
   double grpo_cold_start_epochs = 4, grpo_cold_start_lr = 1e-3;
-  long grpo_steps = 60, grpo_r1zero_steps = 30;
+  // 60 R1 steps took 13.4 min on the shared 2-core machine (bench/RESULTS.md, "RL"):
+  // 40 and 20 aim at the stage's 10 minutes.
+  long grpo_steps = 40, grpo_r1zero_steps = 20;
   int grpo_prompts = 8, grpo_group = 8, grpo_max_new_tokens = 48;
   double grpo_lr = 1e-4;
   int grpo_eval_every = 20, grpo_eval_prompts = 100;
