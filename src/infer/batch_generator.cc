@@ -1,6 +1,7 @@
 #include "infer/batch_generator.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -23,6 +24,16 @@ size_t complete_utf8(const std::string& s, size_t from, size_t to) {
     return (to - (i - 1) >= need) ? to - from : i - 1 - from;
   }
   return to - from;  // only continuation bytes: invalid anyway, release them
+}
+
+// log softmax(logits / T)[tok] in double; T <= 0 (greedy) counts as 1.
+float token_logprob(const float* logits, int vocab, int32_t tok, double temperature) {
+  const double inv_t = temperature > 0 ? 1.0 / temperature : 1.0;
+  double mx = -INFINITY;
+  for (int j = 0; j < vocab; ++j) mx = std::max(mx, double(logits[j]) * inv_t);
+  double sum = 0;
+  for (int j = 0; j < vocab; ++j) sum += std::exp(double(logits[j]) * inv_t - mx);
+  return float(double(logits[tok]) * inv_t - mx - std::log(sum));
 }
 
 }  // namespace
@@ -128,6 +139,8 @@ void BatchGenerator::advance(int slot, const float* logits, SequenceUpdate& u) {
   Sequence& s = *slots_[slot];
   const int32_t tok = s.chain.sample(logits, engine_.config().vocab_size);
   s.chain.accept(tok);
+  if (s.req.logprobs) u.logprobs.push_back(token_logprob(logits, engine_.config().vocab_size, tok,
+                                                         s.req.sampling.temperature));
   s.pending = tok;
   ++s.generated;
   u.id = s.id;

@@ -36,6 +36,10 @@ struct GenerationRequest {
   std::vector<int32_t> stop_tokens;
   std::vector<std::string> stop_strings;  // needs a tokenizer
   std::vector<int32_t> pause_tokens;      // e.g. <|/tool_call|>: pause for resume()
+  // Record each sampled token's log-probability under softmax(logits / temperature)
+  // (temperature 1 when greedy), the whole distribution before top-k/top-p: the
+  // policy's probability of the token, which RL's importance ratios need.
+  bool logprobs = false;
 };
 
 enum class FinishReason { kNone, kStop, kLength, kCancelled, kToolCall };
@@ -45,6 +49,7 @@ const char* finish_reason_name(FinishReason r);
 struct SequenceUpdate {
   int id = -1;
   std::vector<int32_t> tokens;  // sampled this step
+  std::vector<float> logprobs;  // of `tokens`, when the request asked for them
   std::string text;             // text released this step (may be empty)
   FinishReason finish = FinishReason::kNone;
   int prompt_tokens = 0;

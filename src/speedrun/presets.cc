@@ -26,6 +26,11 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     // an answer.
     p.world.post_crawl_people = 8;
     p.search_result_tokens = 48, p.search_eval_per_group = 6, p.search_sft_epochs = 3;
+    // GRPO: only that both routes run and measure.
+    p.grpo_train_items = 200, p.grpo_heldout_items = 16, p.grpo_cold_start = 100;
+    p.grpo_cold_start_epochs = 2, p.grpo_steps = 4, p.grpo_r1zero_steps = 3;
+    p.grpo_prompts = 4, p.grpo_group = 4, p.grpo_max_new_tokens = 32;
+    p.grpo_eval_every = 2, p.grpo_eval_prompts = 16;
     p.expected_time = "about 2 minutes";
   } else if (name == "default") {
     p.world.people = 100;

@@ -10,6 +10,7 @@
 #include "eval/world_eval.h"
 #include "eval/world_icl.h"
 #include "model/config.h"
+#include "speedrun/grpo_stage.h"
 #include "world/world_io.h"
 
 namespace llmforge {
@@ -52,6 +53,8 @@ struct SpeedrunRecord {
   WorldEvalResult base_probe;  // the same facts, completed by the base model
   WorldIclResult base_icl;     // few-shot "NAME -> VALUE" on held-out people, base model
   std::string system_prompt, chat_command;
+  // grpo (speedrun/grpo_stage.h)
+  GrpoStageRecord grpo;
 };
 
 // Writes out_dir/report.md, out_dir/report.json and out_dir/plots/*.svg (atomically);

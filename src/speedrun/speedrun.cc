@@ -78,7 +78,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   // inputs); --resume keeps everything so pretraining and SFT continue from their
   // latest checkpoints.
   if (!config.resume) {
-    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots"}) {
+    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots", "rl"}) {
       fs::remove_all(out + "/" + sub);
     }
   }
@@ -230,6 +230,9 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
       search_record = run_search_stage(p, world, out, data_dir + "/clean", sft.model_dir, config.resume, dist);
     });
   }
+  stage(record, "grpo", "reinforcement learning on arithmetic: R1 (cold start, then GRPO) and R1-Zero", [&] {
+    record.grpo = run_grpo_stage(p, out, pre.model_dir, p.world.seed, config.resume);
+  });
 
   record.chat_command = "./build/llmforge chat --model " + sft.model_dir + " --system \"" + world.system_prompt + "\"";
   record.total_seconds = total.seconds();

@@ -9,6 +9,8 @@
 //   sft        supervised fine-tuning into a chat model
 //   eval       QA accuracy for QA-trained and held-out people, identity under a
 //              system prompt, validation bits per byte
+//   grpo       RL on multi-step arithmetic: R1 (cold-start SFT, then GRPO) and
+//              R1-Zero (GRPO from the base model); held-out accuracy before/after
 //   report     report.md with tables and SVG plots, report.json
 // Each stage leaves its outputs under out_dir; `resume` skips stages whose outputs
 // are complete (a model directory, a finished data run), so an interrupted run
@@ -44,6 +46,15 @@ struct SpeedrunPreset {
   // Few-shot "NAME -> VALUE" on held-out people (eval/world_icl.h), base model.
   int icl_queries_per_attribute = 20;
   std::vector<int> icl_shots{0, 1, 2, 4, 8};
+  // grpo stage (speedrun/grpo_stage.h): arithmetic, R1 and R1-Zero routes.
+  int grpo_train_items = 2000, grpo_heldout_items = 100, grpo_cold_start = 300;
+  double grpo_cold_start_epochs = 4, grpo_cold_start_lr = 1e-3;
+  // 60 R1 steps took 13.4 min on the shared 2-core machine (bench/RESULTS.md, "RL"):
+  // 40 and 20 aim at the stage's 10 minutes.
+  long grpo_steps = 40, grpo_r1zero_steps = 20;
+  int grpo_prompts = 8, grpo_group = 8, grpo_max_new_tokens = 48;
+  double grpo_lr = 1e-4;
+  int grpo_eval_every = 20, grpo_eval_prompts = 100;
   std::string expected_time;  // on a 2-core machine, for the banner
   // The search stage (speedrun/search_stage.h); the world's post-crawl group
   // (world.post_crawl_people) is what only the search index knows.

@@ -13,6 +13,7 @@
 #include "../test_util.h"
 #include "model/model_io.h"
 #include "speedrun/report.h"
+#include "train/metrics_log.h"
 
 namespace llmforge {
 namespace {
@@ -88,6 +89,21 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
   EXPECT_NE(md.find("### Sample transcripts with their searches"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(out + "/search/index/search.sqlite"));
   EXPECT_TRUE(std::filesystem::exists(out + "/world/post_crawl/pages.warc.gz"));
+  // The grpo stage ran both routes and measured them (not their accuracy: the tiny
+  // model is too small to learn arithmetic in four steps).
+  EXPECT_NE(md.find("## GRPO"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(out + "/plots/grpo.svg"));
+  for (const char* route : {"r1", "r1zero"}) {
+    const auto& g = j["grpo"][route];
+    EXPECT_GE(g["steps"].get<long>(), 3) << route;
+    EXPECT_EQ(g["before"]["items"].get<long>(), 16) << route;
+    EXPECT_EQ(g["after"]["items"].get<long>(), 16) << route;
+    EXPECT_TRUE(g["after"]["pass_at_k"].contains("4")) << route;
+    EXPECT_GT(g["rollout_tokens_per_s"].get<double>(), 0) << route;
+    EXPECT_TRUE(std::filesystem::exists(g["model"].get<std::string>() + "/model.safetensors")) << route;
+    auto log = read_metrics_log(out + "/rl/" + route + "/metrics.jsonl", {"reward_mean", "response_length_mean"});
+    EXPECT_EQ(log["reward_mean"].value.size(), g["steps"].get<size_t>()) << route;
+  }
 
   // The chat model loads and replies through the chat command's one-shot mode.
   auto model = load_model(out + "/sft/model");

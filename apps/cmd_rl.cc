@@ -1,0 +1,170 @@
+// `llmforge rl grpo`: reinforcement learning with GRPO on a verifiable task (the
+// built-in arithmetic, or a JSONL of {prompt or messages, answer}); writes
+// <out>/model, metrics.jsonl (plot it with `llmforge plot`), transcripts.json.
+// `llmforge rl task`: writes the built-in task's splits and cold-start
+// conversations as JSONL (for `llmforge sft` and for a look at the data).
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/command.h"
+#include "apps/option_groups.h"
+#include "core/cli_options.h"
+#include "core/error.h"
+#include "rl/grpo.h"
+
+namespace llmforge {
+namespace {
+
+std::string num(double v) { return option_number(v); }
+
+void add_task_options(CliOptions& opts, const GrpoConfig& d) {
+  opts.add("task", d.task, "built-in task (arithmetic) or a JSONL file of {prompt or messages, answer[, check]}")
+      .add("eval-task", "", "JSONL of held-out items (default: the task's own split, or its last --heldout lines)")
+      .add("heldout", std::to_string(d.heldout), "JSONL task without --eval-task: items held out from its end")
+      .add("check", answer_check_name(d.check), "JSONL answer rule: exact, numeric or phrase")
+      .add("operands", std::to_string(d.arithmetic.operands), "arithmetic: numbers per expression")
+      .add("train-items", std::to_string(d.arithmetic.train), "arithmetic: training problems")
+      .add("heldout-items", std::to_string(d.arithmetic.heldout), "arithmetic: held-out problems")
+      .add("cold-start", std::to_string(d.arithmetic.cold_start), "arithmetic: worked examples for the SFT cold start");
+}
+
+void task_from_options(const CliOptions& opts, GrpoConfig& c) {
+  c.task = opts.get("task");
+  c.eval_task = opts.get("eval-task");
+  c.heldout = int(opts.get_int("heldout"));
+  c.check = parse_answer_check(opts.get("check"));
+  c.arithmetic.operands = int(opts.get_int("operands"));
+  c.arithmetic.train = int(opts.get_int("train-items"));
+  c.arithmetic.heldout = int(opts.get_int("heldout-items"));
+  c.arithmetic.cold_start = int(opts.get_int("cold-start"));
+}
+
+int run_grpo_command(int argc, char** argv) {
+  CliOptions opts("llmforge rl grpo --model DIR --task NAME_OR_JSONL --out DIR [options]",
+                  "Reinforcement learning with GRPO: G samples per prompt from the policy, rewards from\n"
+                  "checking the answers, advantages relative to each prompt's group, a clipped policy\n"
+                  "update against the log-probs of the policy that sampled (TRL's GRPOTrainer defaults).");
+  const GrpoConfig d;
+  opts.add("model", "", "starting model directory (config.json, model.safetensors, tokenizer.json) (required)")
+      .add("tokenizer", "", "tokenizer, when the model directory has no tokenizer.json");
+  add_task_options(opts, d);
+  opts.add("template", "chat", "prompt template: chat (a chat model) or r1zero (a base model, \"Question: ...\\nAnswer: <think>\")")
+      .add("rewards", d.rewards, "weighted rewards: correctness, format, overlong (e.g. correctness=1,format=0.2,overlong=1)")
+      .add("overlong-cache", std::to_string(d.overlong_cache), "overlong reward's soft band in tokens (0: a quarter of --max-new-tokens)");
+  add_run_options(opts,
+                  {d.out_dir, d.steps, d.seed, d.eval_every, d.checkpoint_every, d.keep_checkpoints,
+                   d.max_bad_steps, d.log_interval_s, d.resume},
+                  "output: checkpoints/, metrics.jsonl, transcripts.json, model/", "optimizer steps (one rollout each)");
+  opts.add("prompts", std::to_string(d.prompts_per_step), "prompts per step")
+      .add("group", std::to_string(d.samples_per_prompt), "samples per prompt (G, TRL's num_generations)")
+      .add("max-new-tokens", std::to_string(d.max_new_tokens), "completion limit (TRL's max_completion_length)")
+      .add("temperature", num(d.loss.temperature), "sampling temperature; the loss's log-probs use it too")
+      .add("top-p", num(d.top_p), "nucleus sampling (1: off)")
+      .add("rollout-batch", std::to_string(d.rollout_batch), "sequences decoded together")
+      .add("micro-batch", std::to_string(d.micro_batch), "rows per forward/backward")
+      .add("iterations", std::to_string(d.num_iterations), "optimizer updates per rollout batch (mu)")
+      .add("loss-type", loss_type_name(d.loss.loss_type), "aggregation: grpo, bnpo, dapo or dr_grpo")
+      .add("importance", importance_level_name(d.loss.importance), "ratio level: token or sequence (GSPO)")
+      .add("scale-rewards", reward_scaling_name(d.scaling), "advantage scaling: group, batch or none (Dr. GRPO)")
+      .add("epsilon", num(d.loss.epsilon_low), "clip range below 1 (and above, unless --epsilon-high)")
+      .add("epsilon-high", "", "clip range above 1 (DAPO's clip-higher: 0.28)")
+      .add("delta", "0", "two-sided clipping: upper bound on the ratio (0: off)")
+      .add("beta", num(d.loss.beta), "KL coefficient to the starting model (0: no reference model)")
+      .add_flag("dynamic-sampling", "drop groups whose rewards are all equal (DAPO)")
+      .add_flag("mask-truncated", "leave completions cut at --max-new-tokens out of the loss (overlong filtering)")
+      .add("eval-prompts", std::to_string(d.eval_prompts), "held-out items evaluated (0: all)")
+      .add("eval-samples", "0", "samples per held-out item for pass@k (0: --group)");
+  add_optimizer_options(opts, d.schedule, d.adamw);
+  add_precision_option(opts);
+  if (!opts.parse(argc, argv)) return 0;
+  if (opts.get("model").empty()) ErrorBuilder("cli") << "--model DIR is required";
+
+  GrpoConfig c;
+  c.model_dir = opts.get("model");
+  c.tokenizer = opts.get("tokenizer");
+  task_from_options(opts, c);
+  c.prompt_template = parse_prompt_template(opts.get("template"));
+  c.rewards = opts.get("rewards");
+  c.overlong_cache = int(opts.get_int("overlong-cache"));
+  const RunSettings run = run_from_options(opts);
+  c.out_dir = run.out;
+  c.steps = run.steps;
+  c.seed = run.seed;
+  c.eval_every = run.eval_every;
+  c.checkpoint_every = run.checkpoint_every;
+  c.keep_checkpoints = run.keep;
+  c.max_bad_steps = run.max_bad_steps;
+  c.log_interval_s = run.log_interval_s;
+  c.resume = run.resume;
+  c.prompts_per_step = int(opts.get_int("prompts"));
+  c.samples_per_prompt = int(opts.get_int("group"));
+  c.max_new_tokens = int(opts.get_int("max-new-tokens"));
+  c.loss.temperature = opts.get_double("temperature");
+  c.top_p = opts.get_double("top-p");
+  c.rollout_batch = int(opts.get_int("rollout-batch"));
+  c.micro_batch = int(opts.get_int("micro-batch"));
+  c.num_iterations = int(opts.get_int("iterations"));
+  c.loss.loss_type = parse_loss_type(opts.get("loss-type"));
+  c.loss.importance = parse_importance_level(opts.get("importance"));
+  c.scaling = parse_reward_scaling(opts.get("scale-rewards"));
+  c.loss.epsilon_low = opts.get_double("epsilon");
+  c.loss.epsilon_high = opts.get("epsilon-high").empty() ? c.loss.epsilon_low : opts.get_double("epsilon-high");
+  c.loss.delta = opts.get_double("delta");
+  c.loss.beta = opts.get_double("beta");
+  c.loss.max_completion_length = c.max_new_tokens;
+  c.dynamic_sampling = opts.get_bool("dynamic-sampling");
+  c.mask_truncated = opts.get_bool("mask-truncated");
+  c.eval_prompts = int(opts.get_int("eval-prompts"));
+  c.eval_samples = int(opts.get_int("eval-samples"));
+  optimizer_from_options(opts, c.schedule, c.adamw);
+  c.precision = precision_from_options(opts);
+
+  GrpoSummary s = run_grpo(c);
+  std::printf("%ld steps; rollouts %.0f tokens/s, updates %.0f tokens/s; %.1f s\n", s.steps_done,
+              s.rollout_tokens_per_s, s.update_tokens_per_s, s.seconds);
+  auto show = [](const char* when, const TaskEval& ev) {
+    if (ev.items == 0) return;
+    std::printf("held-out %s: greedy accuracy %.3f (%d items), mean length %.1f", when, ev.greedy_accuracy, ev.items,
+                ev.greedy_length);
+    for (auto [k, v] : ev.pass_at_k) std::printf(", pass@%d %.3f", k, v);
+    std::printf("\n");
+  };
+  show("before", s.before);
+  show("after", s.after);
+  if (s.model_dir.empty()) return 1;
+  std::printf("model written to %s\n", s.model_dir.c_str());
+  std::printf("plot the run:  llmforge plot --metrics %s/metrics.jsonl --keys accuracy,response_length_mean --out %s/curves.svg\n",
+              c.out_dir.c_str(), c.out_dir.c_str());
+  return 0;
+}
+
+int run_task_command(int argc, char** argv) {
+  CliOptions opts("llmforge rl task --out DIR [options]",
+                  "Writes the built-in arithmetic task as JSONL: train.jsonl and heldout.jsonl\n"
+                  "({prompt, answer, check}) and cold_start.jsonl (worked think-format chats for\n"
+                  "`llmforge sft`, the R1 route's cold start).");
+  const GrpoConfig d;
+  opts.add("out", "runs/arithmetic", "output directory").add("seed", std::to_string(d.arithmetic.seed), "problem seed");
+  add_task_options(opts, d);
+  if (!opts.parse(argc, argv)) return 0;
+  GrpoConfig c;
+  task_from_options(opts, c);
+  if (c.task != "arithmetic") ErrorBuilder("cli") << "rl task writes the built-in arithmetic task only";
+  c.arithmetic.seed = uint64_t(opts.get_int("seed"));
+  const std::string out = opts.get("out");
+  std::filesystem::create_directories(out);
+  ArithmeticTask t = make_arithmetic_task(c.arithmetic);
+  write_task_jsonl(out + "/train.jsonl", t.train);
+  write_task_jsonl(out + "/heldout.jsonl", t.heldout);
+  write_conversations_jsonl(out + "/cold_start.jsonl", t.cold_start);
+  std::printf("%zu training and %zu held-out problems, %zu cold-start conversations in %s\n", t.train.size(),
+              t.heldout.size(), t.cold_start.size(), out.c_str());
+  return 0;
+}
+
+const bool kRegistered =
+    register_command({"rl grpo", "reinforcement learning with GRPO on a verifiable task", run_grpo_command}) &&
+    register_command({"rl task", "write the built-in arithmetic task and its cold-start chats as JSONL", run_task_command});
+
+}  // namespace
+}  // namespace llmforge

@@ -1,0 +1,126 @@
+#include "rl/arithmetic_task.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/rng.h"
+
+namespace llmforge {
+
+namespace {
+
+// Operands and signs of an expression such that every partial result stays in
+// [0, 99], as in the practice text.
+std::string random_expression(Rng& rng, int operands) {
+  int cur = 10 + int(rng.below(90));
+  std::string expr = std::to_string(cur);
+  for (int k = 1; k < operands; ++k) {
+    const bool can_add = cur <= 89, can_sub = cur >= 10;
+    const bool add = can_add && (!can_sub || rng.below(2) == 0);
+    int b;
+    if (add) {
+      b = 10 + int(rng.below(uint64_t(99 - cur - 9)));  // cur + b <= 99
+      cur += b;
+    } else {
+      b = 1 + int(rng.below(uint64_t(cur)));  // cur - b >= 0
+      cur -= b;
+    }
+    expr += std::string(add ? " + " : " - ") + std::to_string(b);
+  }
+  return expr;
+}
+
+// Evaluates "a + b - c ..." left to right; each step into `steps` as "x op y = z".
+long evaluate(const std::string& expression, std::vector<std::string>* steps) {
+  std::istringstream in(expression);
+  long cur = 0;
+  if (!(in >> cur)) ErrorBuilder("rl") << "bad arithmetic expression '" << expression << "'";
+  std::string op;
+  long b;
+  while (in >> op >> b) {
+    const long next = op == "+" ? cur + b : op == "-" ? cur - b : op == "*" ? cur * b : 0;
+    if (op != "+" && op != "-" && op != "*") ErrorBuilder("rl") << "bad operator '" << op << "'";
+    if (steps) steps->push_back(std::to_string(cur) + " " + op + " " + std::to_string(b) + " = " + std::to_string(next));
+    cur = next;
+  }
+  return cur;
+}
+
+uint64_t hash_text(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+std::string arithmetic_worked_answer(const std::string& expression) {
+  std::vector<std::string> steps;
+  const long result = evaluate(expression, &steps);
+  std::string think;
+  for (const std::string& s : steps) think += (think.empty() ? "" : "\n") + s;
+  return "<think>" + think + "</think>" + std::to_string(result);
+}
+
+ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& o) {
+  if (o.operands < 2 || o.operands > 6) ErrorBuilder("rl") << "arithmetic operands must be 2..6";
+  if (o.train <= 0 || o.heldout < 0 || o.cold_start < 0) ErrorBuilder("rl") << "bad arithmetic task sizes";
+  ArithmeticTask task;
+  Rng rng(o.seed * 0x2545F4914F6CDD1Dull + 77);
+  std::set<std::string> seen;
+  int attempts = 0;
+  const int wanted = o.train + o.heldout;
+  while (int(task.train.size()) < o.train || int(task.heldout.size()) < o.heldout) {
+    if (++attempts > 50 * wanted) ErrorBuilder("rl") << "could not draw " << wanted << " distinct problems";
+    const std::string expr = random_expression(rng, o.operands);
+    if (!seen.insert(expr).second) continue;
+    // One problem in ten is held out, by its text, so the split never depends on order.
+    const bool held = hash_text(expr) % 10 == 0;
+    std::vector<TaskItem>& split = held ? task.heldout : task.train;
+    if (int(split.size()) >= (held ? o.heldout : o.train)) continue;
+    TaskItem item;
+    item.id = std::string("arithmetic/") + (held ? "heldout/" : "train/") + std::to_string(split.size());
+    item.messages.push_back({"user", "What is " + expr + "?"});
+    item.answer = std::to_string(evaluate(expr, nullptr));
+    item.check = AnswerCheck::kNumeric;
+    split.push_back(std::move(item));
+  }
+  for (int i = 0; i < o.cold_start; ++i) {
+    // Cold-start problems come from the training split, after the ones GRPO visits first.
+    const TaskItem& item = task.train[size_t(task.train.size() - 1 - size_t(i) % task.train.size())];
+    const std::string& q = item.messages[0].content;
+    const std::string expr = q.substr(8, q.size() - 9);  // "What is " ... "?"
+    task.cold_start.push_back({{"user", q}, {"assistant", arithmetic_worked_answer(expr)}});
+  }
+  return task;
+}
+
+void write_task_jsonl(const std::string& path, const std::vector<TaskItem>& items) {
+  std::string out;
+  for (const TaskItem& item : items) {
+    nlohmann::json j{{"answer", item.answer}, {"check", answer_check_name(item.check)}};
+    if (item.messages.size() == 1 && item.messages[0].role == "user") {
+      j["prompt"] = item.messages[0].content;
+    } else {
+      for (const ChatMessage& m : item.messages) j["messages"].push_back({{"role", m.role}, {"content", m.content}});
+    }
+    out += j.dump() + "\n";
+  }
+  write_file_atomic(path, out);
+}
+
+void write_conversations_jsonl(const std::string& path,
+                               const std::vector<std::vector<ChatMessage>>& conversations) {
+  std::string out;
+  for (const auto& c : conversations) {
+    nlohmann::json j;
+    for (const ChatMessage& m : c) j["messages"].push_back({{"role", m.role}, {"content", m.content}});
+    out += j.dump() + "\n";
+  }
+  write_file_atomic(path, out);
+}
+
+}  // namespace llmforge

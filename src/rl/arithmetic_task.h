@@ -1,0 +1,48 @@
+// The built-in verifiable task: multi-operand arithmetic ("What is 48 + 27 - 13?"),
+// where thinking pays for a small model. Each step of a worked solution is a line
+// of the world's arithmetic practice text ("48 + 27 = 75": operands and results
+// below 100, differences not negative), which the base model was pretrained on; the
+// whole expression in one go is not. So a model that writes the steps in
+// <think>...</think> before the answer can be right where one that answers at once
+// guesses.
+//
+// Problems are deterministic for a seed; held-out problems never occur in the
+// training split (split by the expression, not by position). The R1 route's cold
+// start is worked examples from the training split in the chat format:
+//   user: "What is 48 + 27 - 13?"   assistant: "<think>48 + 27 = 75\n75 - 13 = 62</think>62"
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "infer/chat_format.h"
+#include "rl/task.h"
+
+namespace llmforge {
+
+struct ArithmeticTaskOptions {
+  uint64_t seed = 1;
+  int train = 2000;
+  int heldout = 200;
+  int operands = 3;      // numbers per expression (2..6)
+  int cold_start = 300;  // worked examples for the R1 route's SFT
+};
+
+struct ArithmeticTask {
+  std::vector<TaskItem> train, heldout;
+  std::vector<std::vector<ChatMessage>> cold_start;  // user question, worked assistant answer
+};
+
+ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& options);
+
+// "<think>48 + 27 = 75\n75 - 13 = 62</think>62" for "48 + 27 - 13".
+std::string arithmetic_worked_answer(const std::string& expression);
+
+// {"prompt", "answer", "check"} lines, readable by load_task_jsonl.
+void write_task_jsonl(const std::string& path, const std::vector<TaskItem>& items);
+// {"messages": [...]} lines, readable by `llmforge sft`.
+void write_conversations_jsonl(const std::string& path,
+                               const std::vector<std::vector<ChatMessage>>& conversations);
+
+}  // namespace llmforge

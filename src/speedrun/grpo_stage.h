@@ -1,0 +1,46 @@
+// The speedrun's `grpo` stage: reinforcement learning on the built-in arithmetic
+// task (rl/arithmetic_task.h) along the two routes of DeepSeek-R1:
+//   R1       a short SFT "cold start" of the base model on worked examples in the
+//            think format (and the chat format), then GRPO with correctness and
+//            format rewards
+//   R1-Zero  GRPO straight from the base model with a prompt template that opens
+//            the thinking ("Question: ...\nAnswer: <think>"), no SFT
+// Each route is evaluated on held-out problems before and after (greedy accuracy,
+// pass@k), and its curves and transcripts go into the report's own section.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/svg_plot.h"
+#include "rl/grpo.h"
+
+namespace llmforge {
+
+struct SpeedrunPreset;
+
+struct GrpoRouteRecord {
+  std::string name, start_model, out_dir;
+  GrpoSummary summary;
+  PlotSeries eval_accuracy, train_accuracy, length, think;  // over RL steps
+  double seconds = 0;
+};
+
+struct GrpoStageRecord {
+  bool ran = false;
+  int train_items = 0, heldout_items = 0, cold_start_examples = 0;
+  long cold_start_steps = 0;
+  double cold_start_seconds = 0;
+  GrpoRouteRecord r1, r1zero;
+};
+
+// Runs both routes under out_dir/rl: task/, cold_start/, r1/, r1zero/.
+GrpoStageRecord run_grpo_stage(const SpeedrunPreset& preset, const std::string& out_dir,
+                               const std::string& base_model_dir, uint64_t seed, bool resume);
+
+// The report section (writes out_dir/plots/grpo.svg) and report.json's "grpo".
+std::string grpo_report_markdown(const GrpoStageRecord& r, const std::string& out_dir);
+nlohmann::json grpo_report_json(const GrpoStageRecord& r);
+
+}  // namespace llmforge

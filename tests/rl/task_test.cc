@@ -1,0 +1,134 @@
+// Tasks and rewards: answer rules, the answer region after </think>, the format and
+// overlong rewards, reward specs, JSONL errors naming file:line, the arithmetic task.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "../test_util.h"
+#include "rl/arithmetic_task.h"
+#include "rl/rewards.h"
+#include "rl/task.h"
+#include "rl/task_eval.h"
+
+namespace llmforge {
+namespace {
+
+TaskItem item(const std::string& answer, AnswerCheck check) {
+  TaskItem t;
+  t.id = "t";
+  t.messages = {{"user", "q"}};
+  t.answer = answer;
+  t.check = check;
+  return t;
+}
+
+TEST(RlTask, AnswerRulesLookAfterTheThinking) {
+  EXPECT_TRUE(check_answer(item("62", AnswerCheck::kNumeric), "<think>48 + 27 = 75\n75 - 13 = 62</think>62"));
+  // A number in the reasoning is not the answer.
+  EXPECT_FALSE(check_answer(item("75", AnswerCheck::kNumeric), "<think>48 + 27 = 75</think>62"));
+  EXPECT_TRUE(check_answer(item("1234", AnswerCheck::kNumeric), "It is 1,234."));
+  EXPECT_TRUE(check_answer(item("-3", AnswerCheck::kNumeric), "</think> -3"));
+  EXPECT_FALSE(check_answer(item("3", AnswerCheck::kNumeric), "no number"));
+  EXPECT_TRUE(check_answer(item("Lisbon", AnswerCheck::kExact), "<think>x</think> Lisbon \n"));
+  EXPECT_FALSE(check_answer(item("Lisbon", AnswerCheck::kExact), "Lisbon."));
+  EXPECT_TRUE(check_answer(item("Lisbon", AnswerCheck::kPhrase), "She was born in Lisbon."));
+  EXPECT_FALSE(check_answer(item("Lisbon", AnswerCheck::kPhrase), "Lisbonne"));
+}
+
+TEST(RlTask, FormatAndOverlongRewards) {
+  ScoredResponse r;
+  TaskItem t = item("1", AnswerCheck::kNumeric);
+  r.item = &t;
+  r.text = "<think>a</think>1";
+  EXPECT_EQ(format_reward(r), 1.0);
+  for (const char* bad : {"1", "<think></think>1", "<think>a</think>", "<think>a", "x<think>a</think>1",
+                          "<think>a</think>1</think>", "<think>a<think>b</think>1"}) {
+    r.text = bad;
+    EXPECT_EQ(format_reward(r), 0.0) << bad;
+  }
+  r.text = "<think>ab</think>1";
+  EXPECT_EQ(think_text(r.text), "ab");
+  r.tokens = 10;
+  EXPECT_EQ(overlong_reward(r, 16, 4), 0.0);
+  r.tokens = 14;
+  EXPECT_DOUBLE_EQ(overlong_reward(r, 16, 4), -0.5);
+  r.truncated = true;
+  EXPECT_EQ(overlong_reward(r, 16, 4), -1.0);
+}
+
+TEST(RlTask, RewardSpecsAndFailingRewardsAreNamed) {
+  RewardOptions o;
+  auto rs = parse_rewards("correctness=1,format=0.25,overlong", o);
+  ASSERT_EQ(rs.size(), 3u);
+  EXPECT_EQ(rs[1].weight, 0.25);
+  EXPECT_EQ(rs[2].weight, 1.0);
+  EXPECT_THROW(parse_rewards("bleu=1", o), std::exception);
+  EXPECT_THROW(parse_rewards("format=x", o), std::exception);
+  TaskItem t = item("1", AnswerCheck::kNumeric);
+  ScoredResponse r;
+  r.item = &t;
+  r.text = "<think>a</think>1";
+  std::vector<double> parts;
+  EXPECT_DOUBLE_EQ(score_response(rs, r, &parts), 1.25);
+  std::vector<WeightedReward> broken{{"judge", 1.0, [](const ScoredResponse&) -> double { throw std::runtime_error("boom"); }}};
+  try {
+    score_response(broken, r);
+    FAIL() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("'judge'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("boom"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RlTask, JsonlErrorsNameTheLine) {
+  const std::string dir = testing::temp_dir("rl/task");
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/ok.jsonl") << "{\"prompt\": \"2+2?\", \"answer\": 4}\n\n"
+                                   << "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"answer\": \"x\", \"check\": \"phrase\"}\n";
+  auto items = load_task_jsonl(dir + "/ok.jsonl", AnswerCheck::kNumeric);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].answer, "4");
+  EXPECT_EQ(items[0].check, AnswerCheck::kNumeric);
+  EXPECT_EQ(items[1].check, AnswerCheck::kPhrase);
+  EXPECT_EQ(items[1].id, dir + "/ok.jsonl:3");
+  std::ofstream(dir + "/bad.jsonl") << "{\"prompt\": \"a\", \"answer\": \"b\"}\n{\"prompt\": \"a\"}\n";
+  try {
+    load_task_jsonl(dir + "/bad.jsonl", AnswerCheck::kExact);
+    FAIL() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.jsonl:2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RlTask, ArithmeticSplitsAreDisjointAndWorkedAnswersCheck) {
+  ArithmeticTaskOptions o;
+  o.train = 300, o.heldout = 30, o.cold_start = 20;
+  ArithmeticTask t = make_arithmetic_task(o);
+  ASSERT_EQ(t.train.size(), 300u);
+  ASSERT_EQ(t.heldout.size(), 30u);
+  std::set<std::string> train;
+  for (const TaskItem& i : t.train) train.insert(item_question(i));
+  for (const TaskItem& i : t.heldout) EXPECT_EQ(train.count(item_question(i)), 0u) << item_question(i);
+  EXPECT_EQ(arithmetic_worked_answer("48 + 27 - 13"), "<think>48 + 27 = 75\n75 - 13 = 62</think>62");
+  ASSERT_EQ(t.cold_start.size(), 20u);
+  for (const auto& conv : t.cold_start) {
+    TaskItem q = item("", AnswerCheck::kNumeric);
+    for (const TaskItem& i : t.train)
+      if (item_question(i) == conv[0].content) q = i;
+    EXPECT_TRUE(check_answer(q, conv[1].content)) << conv[0].content << " -> " << conv[1].content;
+  }
+  // Same seed, same problems.
+  EXPECT_EQ(item_question(make_arithmetic_task(o).train[5]), item_question(t.train[5]));
+}
+
+TEST(RlTask, PassAtKIsTheUnbiasedEstimator) {
+  EXPECT_DOUBLE_EQ(pass_at_k(8, 0, 4), 0.0);
+  EXPECT_DOUBLE_EQ(pass_at_k(8, 8, 1), 1.0);
+  EXPECT_NEAR(pass_at_k(8, 2, 1), 0.25, 1e-12);
+  EXPECT_NEAR(pass_at_k(4, 1, 2), 0.5, 1e-12);  // 1 - C(3,2)/C(4,2)
+  EXPECT_DOUBLE_EQ(pass_at_k(8, 1, 8), 1.0);
+}
+
+}  // namespace
+}  // namespace llmforge
