@@ -26,7 +26,9 @@ int run_world(int argc, char** argv) {
       .add("smalltalk", std::to_string(d.smalltalk_conversations), "small-talk conversations")
       .add("qa-paraphrases", std::to_string(d.qa_paraphrases), "extra training questions per fact")
       .add("faq-pages", std::to_string(d.faq_pages_per_person), "Q&A pages in the crawl per QA-half person")
-      .add("pages-per-warc", "2000", "pages per .warc.gz file");
+      .add("pages-per-warc", "2000", "pages per .warc.gz file")
+      .add("nobody-train", std::to_string(d.nobody_train), "strangers (named nowhere) whose refusals may be trained")
+      .add("nobody-eval", std::to_string(d.nobody_eval), "strangers only asked about in evaluation (eval/nobody.jsonl)");
   if (!opts.parse(argc, argv)) return 0;
   world::WorldOptions o;
   o.seed = uint64_t(opts.get_int("seed"));
@@ -38,6 +40,8 @@ int run_world(int argc, char** argv) {
   o.smalltalk_conversations = int(opts.get_int("smalltalk"));
   o.qa_paraphrases = int(opts.get_int("qa-paraphrases"));
   o.faq_pages_per_person = int(opts.get_int("faq-pages"));
+  o.nobody_train = int(opts.get_int("nobody-train"));
+  o.nobody_eval = int(opts.get_int("nobody-eval"));
   world::World w = world::generate_world(o);
   world::write_world(w, opts.get("out"), int(opts.get_int("pages-per-warc")));
   std::printf("world: %zu people, %zu pages (crawl in %s/crawl), %zu arithmetic documents, "

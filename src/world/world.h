@@ -80,6 +80,24 @@ struct WorldOptions {
   int smalltalk_conversations = 300;
   int qa_paraphrases = 3;          // training questions per (QA person, attribute)
   int faq_pages_per_person = 0;    // Q&A pages about each QA-half person in the crawl
+  // The "nobody" group (world/nobody.cc): names that occur nowhere, half plausible and
+  // half gibberish; refusals about the first may be trained, the second are only asked.
+  int nobody_train = 40;
+  int nobody_eval = 20;
+};
+
+// Someone the world has never heard of: not in the crawl, not in any conversation.
+// The right answer to any question about them is a refusal.
+struct Stranger {
+  std::string name;
+  bool gibberish = false;  // made-up letters ("sjuehaxucwq xewdqdqw"), not a plausible name
+  bool train = false;      // refusals about them may be trained; the others are only asked in evaluation
+};
+
+struct StrangerQuestion {
+  int stranger = 0;
+  int attribute = 0;
+  std::string question;
 };
 
 struct World {
@@ -91,6 +109,8 @@ struct World {
   std::vector<QaItem> qa_eval;     // one question per (person, attribute)
   std::vector<IdentityItem> identity_eval;
   std::string system_prompt;       // the identity the speedrun's chat model is given
+  std::vector<Stranger> nobody;    // from their own RNG stream: the rest of the world does not move
+  std::vector<StrangerQuestion> nobody_eval;  // one per (evaluation stranger, attribute)
 };
 
 World generate_world(const WorldOptions& options);
@@ -98,5 +118,8 @@ World generate_world(const WorldOptions& options);
 // Sentence templates per attribute, exposed for tests ("{name}" and "{value}" are
 // placeholders, "{Subj}"/"{subj}" a name or pronoun, "{Poss}"/"{poss}" a possessive).
 const std::vector<std::string>& fact_templates(int attribute);
+// Question phrasings per attribute ("{name}" is the placeholder); the first is the
+// one evaluation asks.
+const std::vector<std::string>& question_templates(int attribute);
 
 }  // namespace llmforge::world
