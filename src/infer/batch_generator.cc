@@ -1,6 +1,7 @@
 #include "infer/batch_generator.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -23,6 +24,21 @@ size_t complete_utf8(const std::string& s, size_t from, size_t to) {
     return (to - (i - 1) >= need) ? to - from : i - 1 - from;
   }
   return to - from;  // only continuation bytes: invalid anyway, release them
+}
+
+// log softmax(logits)[token] and the softmax's entropy, in double (V terms).
+std::pair<float, float> token_logprob_entropy(const float* logits, int V, int32_t token) {
+  double max = logits[0];
+  for (int i = 1; i < V; ++i) max = std::max(max, double(logits[i]));
+  double z = 0, weighted = 0;
+  for (int i = 0; i < V; ++i) {
+    const double d = double(logits[i]) - max, e = std::exp(d);
+    z += e;
+    weighted += e * d;
+  }
+  const double log_z = std::log(z);
+  // H = -sum p log p, with log p = d - log z: H = log z - sum(e d) / z.
+  return {float(double(logits[token]) - max - log_z), float(log_z - weighted / z)};
 }
 
 }  // namespace
@@ -115,6 +131,11 @@ void BatchGenerator::advance(int slot, const float* logits, SequenceUpdate& u) {
   ++s.generated;
   u.id = s.id;
   u.tokens.push_back(tok);
+  if (s.req.logprobs) {
+    auto [lp, h] = token_logprob_entropy(logits, engine_.config().vocab_size, tok);
+    u.logprobs.push_back(lp);
+    u.entropies.push_back(h);
+  }
   const bool is_stop =
       std::find(s.req.stop_tokens.begin(), s.req.stop_tokens.end(), tok) != s.req.stop_tokens.end();
   FinishReason finish = FinishReason::kNone;

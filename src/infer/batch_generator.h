@@ -30,6 +30,10 @@ struct GenerationRequest {
   int max_new_tokens = 64;
   std::vector<int32_t> stop_tokens;
   std::vector<std::string> stop_strings;  // needs a tokenizer
+  // Report each sampled token's log-probability and the entropy of the distribution it
+  // was drawn from, both under the model's own softmax (temperature 1, before any
+  // sampler stage): confidence measures for self-interrogation (src/idk).
+  bool logprobs = false;
 };
 
 enum class FinishReason { kNone, kStop, kLength, kCancelled };
@@ -38,6 +42,7 @@ const char* finish_reason_name(FinishReason r);  // "stop", "length", "cancelled
 struct SequenceUpdate {
   int id = -1;
   std::vector<int32_t> tokens;  // sampled this step
+  std::vector<float> logprobs, entropies;  // per token in `tokens`, when the request asked (nats)
   std::string text;             // text released this step (may be empty)
   FinishReason finish = FinishReason::kNone;
   int prompt_tokens = 0;

@@ -22,6 +22,8 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.sft_epochs = 3, p.sft_micro_batch = 8, p.sft_lr = 1e-3, p.sft_eval_every = 10;
     // A 128-token context holds four "NAME -> March 4, 1975" examples, not eight.
     p.icl_queries_per_attribute = 6, p.icl_shots = {0, 1, 2, 4};
+    p.world.nobody_train = 24, p.world.nobody_eval = 12;
+    p.idk_epochs = 2, p.idk_lr = 5e-4;
     p.expected_time = "about 2 minutes";
   } else if (name == "default") {
     p.world.people = 100;
@@ -38,6 +40,8 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     // epochs, because three left "Where was X born?" confused with "When was X
     // born?" and identity answers need the extra steps (bench/RESULTS.md, "Speedrun").
     p.sft_epochs = 8, p.sft_micro_batch = 16, p.sft_lr = 5e-4, p.sft_eval_every = 20;
+    p.world.nobody_train = 60, p.world.nobody_eval = 30;
+    p.idk_epochs = 2, p.idk_lr = 2e-4;
     p.expected_time = "about 21 minutes";
   } else {
     ErrorBuilder("speedrun") << "unknown preset '" << name << "' (tiny or default)";

@@ -2,6 +2,7 @@
 // the SVG plots under plots/.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "eval/world_eval.h"
 #include "eval/world_icl.h"
 #include "model/config.h"
+#include "speedrun/idk_stage.h"
 #include "world/world_io.h"
 
 namespace llmforge {
@@ -52,7 +54,13 @@ struct SpeedrunRecord {
   WorldEvalResult base_probe;  // the same facts, completed by the base model
   WorldIclResult base_icl;     // few-shot "NAME -> VALUE" on held-out people, base model
   std::string system_prompt, chat_command;
+  IdkStageRecord idk;          // the idk stage (ran == false when it did not run)
 };
+
+// The "Hallucination" section of report.md (speedrun/idk_report.cc); writes its plot
+// to out_dir/plots/idk_confidence.svg. Empty when the idk stage did not run.
+std::string idk_report_section(const SpeedrunRecord& r);
+nlohmann::json idk_report_json(const SpeedrunRecord& r);
 
 // Writes out_dir/report.md, out_dir/report.json and out_dir/plots/*.svg (atomically);
 // returns the path of report.md.

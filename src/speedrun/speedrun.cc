@@ -77,7 +77,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   // inputs); --resume keeps everything so pretraining and SFT continue from their
   // latest checkpoints.
   if (!config.resume) {
-    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots"}) {
+    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots", "idk"}) {
       fs::remove_all(out + "/" + sub);
     }
   }
@@ -216,6 +216,10 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     print_world_eval(stdout, record.base_probe, 0);
     std::printf("\n");
     print_world_icl(stdout, record.base_icl);
+  });
+
+  stage(record, "idk", "self-interrogation: label what the chat model knows, teach it to say \"I'm not sure\"", [&] {
+    record.idk = run_idk_stage(p, world_dir, sft.model_dir, pre.model_dir, out + "/idk", config.resume, dist);
   });
 
   record.chat_command = "./build/llmforge chat --model " + sft.model_dir + " --system \"" + world.system_prompt + "\"";

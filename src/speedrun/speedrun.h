@@ -9,6 +9,8 @@
 //   sft        supervised fine-tuning into a chat model
 //   eval       QA accuracy for QA-trained and held-out people, identity under a
 //              system prompt, validation bits per byte
+//   idk        self-interrogation labels what the chat model knows; SFT teaches it
+//              to refuse the rest and people it never saw; hallucination before/after
 //   report     report.md with tables and SVG plots, report.json
 // Each stage leaves its outputs under out_dir; `resume` skips stages whose outputs
 // are complete (a model directory, a finished data run), so an interrupted run
@@ -43,6 +45,13 @@ struct SpeedrunPreset {
   int icl_queries_per_attribute = 20;
   std::vector<int> icl_shots{0, 1, 2, 4, 8};
   std::string expected_time;  // on a 2-core machine, for the banner
+  // idk stage (speedrun/idk_stage.h): self-interrogation, then "I'm not sure" SFT.
+  int idk_samples = 4;            // questions per fact
+  double idk_temperature = 0.8;
+  std::string idk_judge = "truth";  // "truth" or "pages" (no ground truth)
+  std::string idk_from = "chat";    // fine-tune "chat" (continue) or "base" (from the base model)
+  double idk_epochs = 1;
+  double idk_lr = 2e-4;
 };
 SpeedrunPreset speedrun_preset(const std::string& name);  // "tiny" or "default"
 std::vector<std::string> speedrun_preset_names();
