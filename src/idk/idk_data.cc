@@ -8,6 +8,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/rng.h"
+#include "data/text_utils.h"
 #include "idk/refusal.h"
 #include "sft/conversations.h"
 #include "world/world.h"
@@ -109,7 +110,11 @@ void write_chats_jsonl(const std::string& path, const std::vector<Chat>& chats) 
   std::string out;
   for (const Chat& c : chats) {
     nlohmann::json messages = nlohmann::json::array();
-    for (const ChatMessage& m : c) messages.push_back({{"role", m.role}, {"content", m.content}});
+    for (const ChatMessage& m : c) {
+      std::string content = m.content;  // a sampled answer may hold a stray byte
+      data::sanitize_utf8(content);
+      messages.push_back({{"role", m.role}, {"content", content}});
+    }
     out += nlohmann::json{{"messages", messages}}.dump() + "\n";
   }
   write_file_atomic(path, out);

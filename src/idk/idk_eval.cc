@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/svg_plot.h"
+#include "data/text_utils.h"
 #include "eval/answer_match.h"
 #include "idk/refusal.h"
 #include "idk/scored_generation.h"
@@ -56,6 +57,12 @@ HallucinationResult evaluate_hallucination(const Model& model, const Tokenizer& 
 
 namespace {
 
+// Greedy replies are raw token bytes and may not be valid UTF-8; JSON needs it.
+std::string valid_utf8(std::string s) {
+  data::sanitize_utf8(s);
+  return s;
+}
+
 nlohmann::json rate_json(const Rate& r) { return {{"hits", r.hits}, {"total", r.total}, {"rate", r.rate()}}; }
 
 std::string pct(double v) {
@@ -80,12 +87,12 @@ nlohmann::json hallucination_to_json(const HallucinationResult& r) {
   nlohmann::json facts = nlohmann::json::array(), strangers = nlohmann::json::array();
   for (const FactReply& f : r.facts) {
     facts.push_back({{"person", f.person}, {"split", f.split}, {"attribute", f.attribute}, {"question", f.question},
-                     {"reply", f.reply}, {"correct", f.correct}, {"refused", f.refused}, {"label", f.label},
+                     {"reply", valid_utf8(f.reply)}, {"correct", f.correct}, {"refused", f.refused}, {"label", f.label},
                      {"first_token_entropy", f.first_token_entropy}, {"mean_logprob", f.mean_logprob}});
   }
   for (const StrangerReply& s : r.strangers) {
     strangers.push_back({{"name", s.name}, {"kind", s.kind}, {"attribute", s.attribute}, {"question", s.question},
-                         {"reply", s.reply}, {"refused", s.refused}, {"first_token_entropy", s.first_token_entropy},
+                         {"reply", valid_utf8(s.reply)}, {"refused", s.refused}, {"first_token_entropy", s.first_token_entropy},
                          {"mean_logprob", s.mean_logprob}});
   }
   j["facts"] = facts;

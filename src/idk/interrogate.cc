@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "data/text_utils.h"
 #include "eval/answer_match.h"
 #include "idk/refusal.h"
 #include "idk/scored_generation.h"
@@ -37,6 +38,12 @@ std::string reply_value(const std::string& reply, const std::string& question) {
   if (is_refusal(reply)) return "refusal";
   const ValueSpan v = answer_value_span(reply, question);
   return normalize_answer_text(std::string_view(reply).substr(v.begin, v.end - v.begin));
+}
+
+// Sampled replies are raw token bytes and may not be valid UTF-8; JSON needs it.
+std::vector<std::string> valid_utf8(std::vector<std::string> v) {
+  for (std::string& s : v) data::sanitize_utf8(s);
+  return v;
 }
 
 uint64_t mix(uint64_t a, uint64_t b) {
@@ -122,14 +129,19 @@ nlohmann::json labels_summary(const std::vector<FactLabel>& labels) {
     double entropy = 0, logprob = 0;
   };
   std::map<std::string, Sum> by_label;
+  std::map<std::string, std::map<std::string, long>> groups;
   double agree = 0;
   long checked = 0;
   for (const FactLabel& l : labels) {
     const std::string label = l.known ? "known" : "unknown";
-    j["groups"][l.group][label] = j["groups"][l.group].value(label, 0) + 1;
+    groups[l.group][label] += 1;
     Sum& s = by_label[label];
     ++s.n, s.entropy += l.first_token_entropy, s.logprob += l.mean_logprob;
     if (l.truth_judge_agrees >= 0) agree += l.truth_judge_agrees, ++checked;
+  }
+  for (const auto& [group, counts] : groups) {
+    j["groups"][group] = {{"known", counts.count("known") ? counts.at("known") : 0},
+                          {"unknown", counts.count("unknown") ? counts.at("unknown") : 0}};
   }
   for (const auto& [label, s] : by_label) {
     j["confidence"][label] = {{"facts", s.n}, {"mean_first_token_entropy", s.entropy / double(s.n)},
@@ -148,7 +160,7 @@ void write_labels(const std::string& path, const std::vector<FactLabel>& labels)
               {"group", l.group},             {"attribute", l.attribute},
               {"truth", l.truth},             {"label", l.known ? "known" : "unknown"},
               {"agreement", l.agreement},     {"correct_share", l.correct_share},
-              {"answers", l.answers},         {"correct", l.correct},
+              {"answers", valid_utf8(l.answers)},         {"correct", l.correct},
               {"questions", l.questions},     {"mean_logprob", l.mean_logprob},
               {"first_token_entropy", l.first_token_entropy}, {"judge", l.judge}};
     if (l.truth_judge_agrees >= 0) j["truth_judge_agrees"] = l.truth_judge_agrees;

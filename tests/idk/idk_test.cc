@@ -149,11 +149,14 @@ TEST(IdkData, KnownKeepAnswersUnknownAndStrangersGetRefusals) {
 TEST(Interrogate, LabelsRoundTripAndBadLinesNameFileAndLine) {
   const std::string dir = testing::temp_dir("idk_labels");
   std::filesystem::create_directories(dir);
-  std::vector<FactLabel> labels = {make_label("Mara Okafor", 0, "birth_city", true)};
+  std::vector<FactLabel> labels = {make_label("Mara Okafor", 0, "birth_city", true),
+                                   make_label("Kenji Marsh", 1, "birth_city", false)};
   labels[0].truth_judge_agrees = 0.5;
+  labels[1].answers[1] = "He comes from \x96";  // a sampled stray byte: written as U+FFFD, not an error
   write_labels(dir + "/labels.jsonl", labels);
   auto back = read_labels(dir + "/labels.jsonl");
-  ASSERT_EQ(back.size(), 1u);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].answers[1], "He comes from \xEF\xBF\xBD");
   EXPECT_EQ(back[0].person, "Mara Okafor");
   EXPECT_TRUE(back[0].known);
   EXPECT_EQ(back[0].answers, labels[0].answers);
