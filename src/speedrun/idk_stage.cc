@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "core/timer.h"
 #include "eval/world_eval.h"
 #include "idk/idk_data.h"
@@ -15,6 +16,9 @@ namespace llmforge {
 
 IdkStageRecord run_idk_stage(const SpeedrunPreset& p, const std::string& world_dir, const std::string& chat_dir,
                              const std::string& base_dir, const std::string& out_dir, bool resume, Distributed& dist) {
+  if (p.idk_from != "chat" && p.idk_from != "base") {
+    ErrorBuilder("speedrun") << "idk_from must be chat or base, not '" << p.idk_from << "'";
+  }
   IdkStageRecord rec;
   rec.from = p.idk_from;
   rec.samples = p.idk_samples;
@@ -62,10 +66,16 @@ IdkStageRecord run_idk_stage(const SpeedrunPreset& p, const std::string& world_d
   c.train_file = out_dir + "/sft/train.jsonl";
   c.val_file = out_dir + "/sft/val.jsonl";
   c.out_dir = out_dir + "/train";
-  c.epochs = p.idk_epochs;
   c.micro_batch = p.sft_micro_batch;
-  // Continuing a chat model: a short warmup, then down from a rate below SFT's.
-  c.schedule = {LrSchedule::Kind::kCosine, p.idk_lr, p.idk_lr / 10, 5, 1, 0.2};
+  if (p.idk_from == "base") {
+    // From the base model the data must teach the chat format too: SFT's own settings.
+    c.epochs = p.sft_epochs;
+    c.schedule = {LrSchedule::Kind::kCosine, p.sft_lr, p.sft_lr / 10, 10, 1, 0.2};
+  } else {
+    // Continuing a chat model: a short warmup, then down from a rate below SFT's.
+    c.epochs = p.idk_epochs;
+    c.schedule = {LrSchedule::Kind::kCosine, p.idk_lr, p.idk_lr / 10, 5, 1, 0.2};
+  }
   c.seed = p.world.seed;
   c.eval_every = p.sft_eval_every;
   c.checkpoint_every = 0;

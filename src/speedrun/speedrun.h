@@ -49,8 +49,9 @@ struct SpeedrunPreset {
   int idk_samples = 4;            // questions per fact
   double idk_temperature = 0.8;
   std::string idk_judge = "truth";  // "truth" or "pages" (no ground truth)
-  std::string idk_from = "chat";    // fine-tune "chat" (continue) or "base" (from the base model)
-  double idk_epochs = 1;
+  std::string idk_from = "chat";    // fine-tune "chat" (continue) or "base" (from the base model,
+                                    // with SFT's epochs and learning rate)
+  double idk_epochs = 1;            // when continuing the chat model
   double idk_lr = 2e-4;
 };
 SpeedrunPreset speedrun_preset(const std::string& name);  // "tiny" or "default"
