@@ -188,6 +188,20 @@ TEST(Interrogate, LabelsRoundTripAndBadLinesNameFileAndLine) {
   expect_error(wrong + "\n", "bad.jsonl:1: \"label\" must be known or unknown");
 }
 
+TEST(IdkData, ConversationsThatDoNotParseNameFileAndLine) {
+  const std::string dir = testing::temp_dir("idk_chats");
+  std::filesystem::create_directories(dir);
+  write_chats_jsonl(dir + "/good.jsonl", {{{"user", "Hello!"}, {"assistant", "Hi!"}}});
+  EXPECT_EQ(read_chats_jsonl(dir + "/good.jsonl").size(), 1u);
+  { std::ofstream(dir + "/bad.jsonl") << "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n{\"messages\": 3}\n"; }
+  try {
+    read_chats_jsonl(dir + "/bad.jsonl");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.jsonl:2"), std::string::npos) << e.what();
+  }
+}
+
 TEST(WorldFiles, OlderWorldWithoutTheNobodyGroupIsNamed) {
   const std::string dir = testing::temp_dir("idk_old_world");
   std::filesystem::create_directories(dir + "/eval");
