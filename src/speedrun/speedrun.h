@@ -48,7 +48,9 @@ struct SpeedrunPreset {
   // idk stage (speedrun/idk_stage.h): self-interrogation, then "I'm not sure" SFT.
   int idk_samples = 4;            // questions per fact
   double idk_temperature = 0.8;
-  std::string idk_judge = "truth";  // "truth" or "pages" (no ground truth)
+  // "pages": answers must occur in the person's crawled pages, so the stage uses no ground
+  // truth (evaluation does); "truth": the world's facts.
+  std::string idk_judge = "pages";
   std::string idk_from = "chat";    // fine-tune "chat" (continue) or "base" (from the base model,
                                     // with SFT's epochs and learning rate)
   double idk_epochs = 1;            // when continuing the chat model
