@@ -34,7 +34,7 @@ namespace llmforge::idk {
 
 struct InterrogateOptions {
   int samples = 4;             // K questions per fact
-  double temperature = 0.8;    // > 0
+  double temperature = 0.5;    // > 0 (the speedrun's choice, see speedrun/speedrun.h)
   int max_new_tokens = 32;
   int batch = 32;
   double known_threshold = 0.75;
