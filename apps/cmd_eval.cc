@@ -19,6 +19,7 @@
 #include "eval/knowledge_probe.h"
 #include "eval/world_eval.h"
 #include "eval/world_icl.h"
+#include "idk/idk_eval.h"
 #include "model/model_io.h"
 #include "train/data_loader.h"
 #include "train/validation.h"
@@ -141,7 +142,9 @@ int run_eval_world(int argc, char** argv) {
       .add("max-batch", "32", "chats decoded together (KV-cache slots)")
       .add_alias("batch", "max-batch")
       .add("show", "4", "sample chats to print")
-      .add_flag("probe", "base model: complete fact statements instead of chatting (no identity items)");
+      .add_flag("probe", "base model: complete fact statements instead of chatting (no identity items)")
+      .add("labels", "", "interrogation labels (llmforge interrogate): adds over-refusal on known facts")
+      .add("confidence-plot", "", "write the answer-confidence histogram (known vs unknown facts) to this SVG");
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model"), world = opts.get("world");
   if (dir.empty()) ErrorBuilder("cli") << "--model is required";
@@ -165,6 +168,15 @@ int run_eval_world(int argc, char** argv) {
   if (probe && std::none_of(qa.begin(), qa.end(), [](const QaItem& q) { return !q.statement.empty(); })) {
     ErrorBuilder("eval") << world << "/eval/qa.jsonl has no \"statement\" fields to probe with "
                          << "(written by llmforge world since the knowledge probe exists)";
+  }
+  // Hallucination: worlds with the "nobody" group (eval/nobody.jsonl) are asked about it too.
+  const bool hallucination = !probe && std::filesystem::exists(world + "/eval/nobody.jsonl");
+  std::vector<idk::NobodyQuestion> nobody;
+  std::vector<idk::FactLabel> labels;
+  if (hallucination) nobody = idk::read_nobody_questions(world);
+  if (!opts.get("labels").empty()) labels = idk::read_labels(opts.get("labels"));
+  if ((!labels.empty() || !opts.get("confidence-plot").empty()) && !hallucination) {
+    ErrorBuilder("eval") << "--labels and --confidence-plot need a chat model and a world with eval/nobody.jsonl";
   }
   auto model = load_model(dir);
   const Tokenizer tok =
@@ -191,8 +203,18 @@ int run_eval_world(int argc, char** argv) {
     r.validation_seq_len = val.seq_len;
   }
   print_world_eval(stdout, r, int(opts.get_int("show")));
+  idk::HallucinationResult h;
+  if (hallucination) {
+    h = idk::evaluate_hallucination(*model, tok, qa, nobody, labels, {options.max_new_tokens, options.batch});
+    std::printf("\n");
+    idk::print_hallucination(stdout, h);
+    if (!opts.get("confidence-plot").empty()) {
+      write_file_atomic(opts.get("confidence-plot"), idk::confidence_plot_svg({{"model " + dir, &h}}));
+    }
+  }
   if (!opts.get("out").empty()) {
     nlohmann::json j = world_eval_to_json(r);
+    if (hallucination) j["hallucination"] = idk::hallucination_to_json(h);
     j["model"] = dir;
     j["world"] = world;
     j["max_new_tokens"] = options.max_new_tokens;

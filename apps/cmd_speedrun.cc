@@ -22,6 +22,8 @@ int run_speedrun_command(int argc, char** argv) {
       .add("people", "", "override the preset's number of people")
       .add("pretrain-steps", "", "override the preset's pretraining steps")
       .add("sft-epochs", "", "override the preset's SFT epochs")
+      .add("idk-from", "", "idk stage: fine-tune refusals into the chat model (chat) or from the base model (base)")
+      .add("idk-judge", "", "idk stage: judge answers by the world's truth (truth) or the crawled pages (pages)")
       .add_flag("resume", "continue pretraining and SFT from their latest checkpoints");
   add_threads_option(opts, "data pipeline and tokenizer");
   if (!opts.parse(argc, argv)) return 0;
@@ -31,6 +33,8 @@ int run_speedrun_command(int argc, char** argv) {
   if (opts.given("people")) config.preset.world.people = int(opts.get_int("people"));
   if (opts.given("pretrain-steps")) config.preset.pretrain_steps = opts.get_int("pretrain-steps");
   if (opts.given("sft-epochs")) config.preset.sft_epochs = opts.get_double("sft-epochs");
+  if (opts.given("idk-from")) config.preset.idk_from = opts.get("idk-from");
+  if (opts.given("idk-judge")) config.preset.idk_judge = opts.get("idk-judge");
   if (config.preset.pretrain_steps <= 0) ErrorBuilder("cli") << "--pretrain-steps must be positive";
   config.out_dir = opts.get("out");
   config.threads = threads_from_options(opts);

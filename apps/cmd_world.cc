@@ -29,6 +29,8 @@ int run_world(int argc, char** argv) {
       .add("pages-per-warc", "2000", "pages per .warc.gz file")
       .add("post-crawl-people", std::to_string(d.post_crawl_people),
            "people published after the crawl (pages only in post_crawl/, for the search index)");
+      .add("nobody-train", std::to_string(d.nobody_train), "strangers (named nowhere) whose refusals may be trained")
+      .add("nobody-eval", std::to_string(d.nobody_eval), "strangers only asked about in evaluation (eval/nobody.jsonl)");
   if (!opts.parse(argc, argv)) return 0;
   world::WorldOptions o;
   o.seed = uint64_t(opts.get_int("seed"));
@@ -41,6 +43,8 @@ int run_world(int argc, char** argv) {
   o.qa_paraphrases = int(opts.get_int("qa-paraphrases"));
   o.faq_pages_per_person = int(opts.get_int("faq-pages"));
   o.post_crawl_people = int(opts.get_int("post-crawl-people"));
+  o.nobody_train = int(opts.get_int("nobody-train"));
+  o.nobody_eval = int(opts.get_int("nobody-eval"));
   world::World w = world::generate_world(o);
   world::write_world(w, opts.get("out"), int(opts.get_int("pages-per-warc")));
   std::printf("world: %zu people, %zu pages (crawl in %s/crawl), %zu arithmetic documents, "

@@ -36,6 +36,21 @@ float token_logprob(const float* logits, int vocab, int32_t tok, double temperat
   return float(double(logits[tok]) * inv_t - mx - std::log(sum));
 }
 
+// log softmax(logits)[token] and the softmax's entropy, in double (V terms).
+std::pair<float, float> token_logprob_entropy(const float* logits, int V, int32_t token) {
+  double max = logits[0];
+  for (int i = 1; i < V; ++i) max = std::max(max, double(logits[i]));
+  double z = 0, weighted = 0;
+  for (int i = 0; i < V; ++i) {
+    const double d = double(logits[i]) - max, e = std::exp(d);
+    z += e;
+    weighted += e * d;
+  }
+  const double log_z = std::log(z);
+  // H = -sum p log p, with log p = d - log z: H = log z - sum(e d) / z.
+  return {float(double(logits[token]) - max - log_z), float(log_z - weighted / z)};
+}
+
 }  // namespace
 
 const char* finish_reason_name(FinishReason r) {
@@ -145,6 +160,11 @@ void BatchGenerator::advance(int slot, const float* logits, SequenceUpdate& u) {
   ++s.generated;
   u.id = s.id;
   u.tokens.push_back(tok);
+  if (s.req.confidence) {
+    auto [lp, h] = token_logprob_entropy(logits, engine_.config().vocab_size, tok);
+    u.model_logprobs.push_back(lp);
+    u.entropies.push_back(h);
+  }
   const bool is_stop =
       std::find(s.req.stop_tokens.begin(), s.req.stop_tokens.end(), tok) != s.req.stop_tokens.end();
   const bool is_pause = std::find(s.req.pause_tokens.begin(), s.req.pause_tokens.end(), tok) !=

@@ -40,6 +40,10 @@ struct GenerationRequest {
   // (temperature 1 when greedy), the whole distribution before top-k/top-p: the
   // policy's probability of the token, which RL's importance ratios need.
   bool logprobs = false;
+  // Report each sampled token's log-probability and the entropy of the distribution,
+  // both under the model's own softmax (temperature 1, before any sampler stage):
+  // confidence measures for self-interrogation (src/idk).
+  bool confidence = false;
 };
 
 enum class FinishReason { kNone, kStop, kLength, kCancelled, kToolCall };
@@ -49,7 +53,9 @@ const char* finish_reason_name(FinishReason r);
 struct SequenceUpdate {
   int id = -1;
   std::vector<int32_t> tokens;  // sampled this step
-  std::vector<float> logprobs;  // of `tokens`, when the request asked for them
+  std::vector<float> logprobs;  // of `tokens` at the sampling temperature (request.logprobs)
+  // Of `tokens` under the model's own softmax, and its entropy (request.confidence; nats).
+  std::vector<float> model_logprobs, entropies;
   std::string text;             // text released this step (may be empty)
   FinishReason finish = FinishReason::kNone;
   int prompt_tokens = 0;

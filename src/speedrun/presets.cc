@@ -31,6 +31,9 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.grpo_cold_start_epochs = 2, p.grpo_steps = 4, p.grpo_r1zero_steps = 3;
     p.grpo_prompts = 4, p.grpo_group = 4, p.grpo_max_new_tokens = 32;
     p.grpo_eval_every = 2, p.grpo_eval_prompts = 16;
+    p.world.nobody_train = 24, p.world.nobody_eval = 12;
+    // Three samples and one epoch: the tiny run checks that the stage works, in seconds.
+    p.idk_samples = 3, p.idk_epochs = 1, p.idk_lr = 5e-4;
     p.expected_time = "about 2 minutes";
   } else if (name == "default") {
     p.world.people = 100;
@@ -51,6 +54,8 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     // vocabulary) in the 256-token context next to the question, call and answer.
     p.world.post_crawl_people = 40;
     p.search_result_tokens = 150, p.search_eval_per_group = 60;
+    p.world.nobody_train = 60, p.world.nobody_eval = 30;
+    p.idk_epochs = 2, p.idk_lr = 2e-4;
     p.expected_time = "about 21 minutes";
   } else {
     ErrorBuilder("speedrun") << "unknown preset '" << name << "' (tiny or default)";

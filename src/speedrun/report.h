@@ -2,6 +2,7 @@
 // the SVG plots under plots/.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "eval/world_icl.h"
 #include "model/config.h"
 #include "speedrun/grpo_stage.h"
+#include "speedrun/idk_stage.h"
 #include "world/world_io.h"
 
 namespace llmforge {
@@ -55,7 +57,13 @@ struct SpeedrunRecord {
   std::string system_prompt, chat_command;
   // grpo (speedrun/grpo_stage.h)
   GrpoStageRecord grpo;
+  IdkStageRecord idk;          // the idk stage (ran == false when it did not run)
 };
+
+// The "Hallucination" section of report.md (speedrun/idk_report.cc); writes its plot
+// to out_dir/plots/idk_confidence.svg. Empty when the idk stage did not run.
+std::string idk_report_section(const SpeedrunRecord& r);
+nlohmann::json idk_report_json(const SpeedrunRecord& r);
 
 // Writes out_dir/report.md, out_dir/report.json and out_dir/plots/*.svg (atomically);
 // returns the path of report.md.

@@ -78,7 +78,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   // inputs); --resume keeps everything so pretraining and SFT continue from their
   // latest checkpoints.
   if (!config.resume) {
-    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots", "rl"}) {
+    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots", "idk", "rl"}) {
       fs::remove_all(out + "/" + sub);
     }
   }
@@ -223,6 +223,11 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     print_world_icl(stdout, record.base_icl);
   });
 
+  stage(record, "idk", "self-interrogation: label what the chat model knows, teach it to say \"I'm not sure\"", [&] {
+    record.idk = run_idk_stage(p, world_dir, sft.model_dir, pre.model_dir, out + "/idk", config.resume, dist);
+  });
+
+  // After idk: the search SFT data asks about what its labels call unknown.
   SearchStageRecord search_record;
   const bool searched = p.search_stage && !world.post_crawl_people.empty();
   if (searched) {

@@ -11,6 +11,8 @@
 //              system prompt, validation bits per byte
 //   grpo       RL on multi-step arithmetic: R1 (cold-start SFT, then GRPO) and
 //              R1-Zero (GRPO from the base model); held-out accuracy before/after
+//   idk        self-interrogation labels what the chat model knows; SFT teaches it
+//              to refuse the rest and people it never saw; hallucination before/after
 //   report     report.md with tables and SVG plots, report.json
 // Each stage leaves its outputs under out_dir; `resume` skips stages whose outputs
 // are complete (a model directory, a finished data run), so an interrupted run
@@ -65,6 +67,18 @@ struct SpeedrunPreset {
   int search_original_stride = 3;   // every Nth original SFT conversation joins the search SFT
   double search_sft_epochs = 1;
   int search_eval_per_group = 0;    // questions per group (0: all)
+  // idk stage (speedrun/idk_stage.h): self-interrogation, then "I'm not sure" SFT.
+  int idk_samples = 4;            // questions per fact
+  // 0.5 rather than 0.8: on a longer-trained tiny model 0.8 labelled 57 of 144 facts known, 0.5
+  // labelled 91, closer to the 84 its greedy answers get right (bench/RESULTS.md, "Hallucination").
+  double idk_temperature = 0.5;
+  // "pages": answers must occur in the person's crawled pages, so the stage uses no ground
+  // truth (evaluation does); "truth": the world's facts.
+  std::string idk_judge = "pages";
+  std::string idk_from = "chat";    // fine-tune "chat" (continue) or "base" (from the base model,
+                                    // with SFT's epochs and learning rate)
+  double idk_epochs = 1;            // when continuing the chat model
+  double idk_lr = 2e-4;
 };
 SpeedrunPreset speedrun_preset(const std::string& name);  // "tiny" or "default"
 std::vector<std::string> speedrun_preset_names();

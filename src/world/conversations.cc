@@ -12,7 +12,6 @@
 #include "world/people_internal.h"
 
 namespace llmforge::world {
-namespace {
 
 const std::vector<std::string>& question_templates(int attribute) {
   static const std::vector<std::string> kQuestions[kAttributeCount] = {
@@ -32,6 +31,8 @@ const std::vector<std::string>& question_templates(int attribute) {
        "Where is {name}'s office?", "In what city is {name} employed?", "Which city does {name} work in?"}};
   return kQuestions[attribute];
 }
+
+namespace {
 
 // Answers start with the person's pronoun, then the fact: "She comes from Auckland."
 // The pronoun makes the model find the fact by attending to the name in the

@@ -40,5 +40,7 @@ const char* answer_predicate(int attribute);
 std::string probe_statement(const Person& p, int attribute);
 std::string qa_question(const Person& p, int attribute, Rng& rng);  // a random phrasing
 Page faq_page(const Person& p, int index, Rng& rng);
+// The "nobody" group and its evaluation questions (world/nobody.cc).
+void make_nobody(World& world, Rng& rng);
 
 }  // namespace llmforge::world

@@ -51,6 +51,9 @@ World generate_world(const WorldOptions& options) {
   for (int i = 0; i < options.arithmetic_documents; ++i) world.arithmetic.push_back(arithmetic_document(page_rng));
   make_conversations(world, chat_rng);
   add_post_crawl_people(world);
+  // Its own stream, drawn last, so that worlds from before the group are unchanged.
+  Rng nobody_rng(options.seed ^ 0x4E4F424F4459ull);
+  make_nobody(world, nobody_rng);
   return world;
 }
 

@@ -85,6 +85,24 @@ struct WorldOptions {
   // never into pretraining or SFT. Off by default so that existing worlds (and what
   // was trained on them) stay as they were; generated from their own RNG stream.
   int post_crawl_people = 0;
+  // The "nobody" group (world/nobody.cc): names that occur nowhere, half plausible and
+  // half gibberish; refusals about the first may be trained, the second are only asked.
+  int nobody_train = 40;
+  int nobody_eval = 20;
+};
+
+// Someone the world has never heard of: not in the crawl, not in any conversation.
+// The right answer to any question about them is a refusal.
+struct Stranger {
+  std::string name;
+  bool gibberish = false;  // made-up letters ("sjuehaxucwq xewdqdqw"), not a plausible name
+  bool train = false;      // refusals about them may be trained; the others are only asked in evaluation
+};
+
+struct StrangerQuestion {
+  int stranger = 0;
+  int attribute = 0;
+  std::string question;
 };
 
 struct World {
@@ -101,6 +119,8 @@ struct World {
   std::vector<Person> post_crawl_people;
   std::vector<Page> post_crawl_pages;
   std::vector<QaItem> post_crawl_eval;  // one question per (person, attribute)
+  std::vector<Stranger> nobody;    // from their own RNG stream: the rest of the world does not move
+  std::vector<StrangerQuestion> nobody_eval;  // one per (evaluation stranger, attribute)
 };
 
 World generate_world(const WorldOptions& options);
@@ -108,5 +128,8 @@ World generate_world(const WorldOptions& options);
 // Sentence templates per attribute, exposed for tests ("{name}" and "{value}" are
 // placeholders, "{Subj}"/"{subj}" a name or pronoun, "{Poss}"/"{poss}" a possessive).
 const std::vector<std::string>& fact_templates(int attribute);
+// Question phrasings per attribute ("{name}" is the placeholder); the first is the
+// one evaluation asks.
+const std::vector<std::string>& question_templates(int attribute);
 
 }  // namespace llmforge::world

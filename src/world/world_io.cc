@@ -94,6 +94,22 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
   }
   write_file_atomic(dir + "/eval/identity.jsonl", jsonl(identity));
 
+  // The "nobody" group: names that occur nowhere else, and questions whose right answer is a refusal.
+  std::vector<json> nobody, nobody_eval;
+  for (size_t i = 0; i < world.nobody.size(); ++i) {
+    const Stranger& s = world.nobody[i];
+    nobody.push_back({{"id", i}, {"name", s.name}, {"kind", s.gibberish ? "gibberish" : "unseen"},
+                      {"use", s.train ? "train" : "eval"}});
+  }
+  for (const StrangerQuestion& q : world.nobody_eval) {
+    const Stranger& s = world.nobody[size_t(q.stranger)];
+    nobody_eval.push_back({{"stranger", q.stranger}, {"name", s.name}, {"split", "nobody"},
+                           {"kind", s.gibberish ? "gibberish" : "unseen"},
+                           {"attribute", attribute_name(q.attribute)}, {"question", q.question}});
+  }
+  write_file_atomic(dir + "/nobody.jsonl", jsonl(nobody));
+  write_file_atomic(dir + "/eval/nobody.jsonl", jsonl(nobody_eval));
+
   std::map<std::string, long> kinds;
   for (const Page& p : world.pages) ++kinds[page_kind_name(p.kind)];
   const WorldOptions& o = world.options;
@@ -108,6 +124,8 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
                   {"sft_val_conversations", world.sft_val.size()},
                   {"qa_questions", world.qa_eval.size()},
                   {"identity_questions", world.identity_eval.size()},
+                  {"nobody", world.nobody.size()},
+                  {"nobody_questions", world.nobody_eval.size()},
                   {"system_prompt", world.system_prompt}};
   if (!world.post_crawl_people.empty()) {
     write_post_crawl(world, dir);

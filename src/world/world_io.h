@@ -8,6 +8,8 @@
 //   sft/train.jsonl, sft/val.jsonl   conversations ({"messages": [...]}, OpenAI format)
 //   eval/qa.jsonl             one question per (person, attribute) with the answer
 //   eval/identity.jsonl       system prompt, question, strings the reply must contain
+//   nobody.jsonl              strangers who occur nowhere else: name, kind (unseen|gibberish), use (train|eval)
+//   eval/nobody.jsonl         questions about the "eval" strangers; the right answer is a refusal
 // Every file is written atomically.
 #pragma once
 

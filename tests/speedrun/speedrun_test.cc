@@ -104,6 +104,33 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
     auto log = read_metrics_log(out + "/rl/" + route + "/metrics.jsonl", {"reward_mean", "response_length_mean"});
     EXPECT_EQ(log["reward_mean"].value.size(), g["steps"].get<size_t>()) << route;
   }
+  // The idk stage ran and measured: every crawl fact labelled, "I'm not sure" SFT
+  // ran, and the hallucination numbers were taken before and after (not their values).
+  ASSERT_TRUE(j.contains("idk")) << j.dump().substr(0, 2000);
+  const auto& idk = j["idk"];
+  EXPECT_EQ(idk["labels"]["facts"].get<long>(), 24 * 6);
+  EXPECT_GT(idk["sft"]["steps"].get<long>(), 0);
+  for (const char* when : {"before", "after"}) {
+    EXPECT_EQ(idk[when]["hallucination"]["all"]["total"].get<long>(), 12 * 6) << when;
+    EXPECT_GT(idk[when]["hallucination"]["gibberish"]["total"].get<long>(), 0) << when;
+    EXPECT_EQ(idk[when]["splits"]["heldout"]["total"].get<long>(), 12 * 6) << when;
+    EXPECT_TRUE(idk[when].contains("over_refusal") || idk[when].contains("refused_unknown")) << when;
+  }
+  {
+    std::ifstream labels(out + "/idk/labels.jsonl");
+    long lines = 0;
+    for (std::string line; std::getline(labels, line);) {
+      auto l = nlohmann::json::parse(line);
+      EXPECT_EQ(l["answers"].size(), 3u);
+      EXPECT_TRUE(l["label"] == "known" || l["label"] == "unknown");
+      ++lines;
+    }
+    EXPECT_EQ(lines, 24 * 6);
+  }
+  for (const char* f : {"idk/sft/train.jsonl", "idk/train/model/config.json", "plots/idk_confidence.svg"}) {
+    EXPECT_TRUE(std::filesystem::exists(out + "/" + f)) << f;
+  }
+  EXPECT_NE(md.find("## Hallucination"), std::string::npos);
 
   // The chat model loads and replies through the chat command's one-shot mode.
   auto model = load_model(out + "/sft/model");

@@ -176,7 +176,7 @@ TEST(World, FilesOnDiskAndThePipelineRemovesTheNoise) {
   World w = generate_world(o);
   write_world(w, dir, 100);
   for (const char* f : {"world.json", "people.jsonl", "labels.jsonl", "arithmetic.jsonl", "sft/train.jsonl",
-                        "sft/val.jsonl", "eval/qa.jsonl", "eval/identity.jsonl"}) {
+                        "sft/val.jsonl", "eval/qa.jsonl", "eval/identity.jsonl", "nobody.jsonl", "eval/nobody.jsonl"}) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
   }
   // Arithmetic documents carry their own ids: the pipeline splits train/validation by
@@ -283,6 +283,49 @@ TEST(World, PostCrawlPeopleAreOnlyInTheSearchCorpus) {
   n = 0;
   while (std::getline(qa, line)) ++n;
   EXPECT_EQ(n, 7 * kAttributeCount);
+// The "nobody" group: names that occur nowhere else, drawn from their own stream so
+// that adding the group moved nothing in the rest of the world.
+TEST(World, NobodyGroupOccursNowhereAndLeavesTheRestOfTheWorldAsItWas) {
+  WorldOptions with = small_options(), without = small_options();
+  without.nobody_train = without.nobody_eval = 0;
+  with.nobody_train = 10, with.nobody_eval = 6;
+  World a = generate_world(with), b = generate_world(without);
+  ASSERT_EQ(a.pages.size(), b.pages.size());
+  for (size_t i = 0; i < a.pages.size(); ++i) EXPECT_EQ(a.pages[i].html, b.pages[i].html);
+  ASSERT_EQ(a.sft_train.size(), b.sft_train.size());
+  for (size_t i = 0; i < a.sft_train.size(); ++i) EXPECT_EQ(a.sft_train[i].back().content, b.sft_train[i].back().content);
+  EXPECT_TRUE(b.nobody.empty());
+
+  ASSERT_EQ(a.nobody.size(), 16u);
+  int gibberish = 0, train = 0;
+  std::set<std::string> names;
+  for (const Stranger& s : a.nobody) {
+    gibberish += s.gibberish;
+    train += s.train;
+    names.insert(s.name);
+    for (const Person& p : a.people) EXPECT_NE(p.name(), s.name);
+    for (const Page& page : a.pages) EXPECT_FALSE(contains(page.html, s.name)) << s.name;
+    for (const auto* set : {&a.sft_train, &a.sft_val})
+      for (const Conversation& c : *set)
+        for (const ChatTurn& t : c) EXPECT_FALSE(contains(t.content, s.name)) << s.name;
+    if (s.gibberish) {
+      for (char c : s.name) EXPECT_TRUE(c == ' ' || (c >= 'a' && c <= 'z')) << s.name;
+    }
+  }
+  EXPECT_EQ(names.size(), a.nobody.size());
+  EXPECT_EQ(gibberish, 8);
+  EXPECT_EQ(train, 10);
+  // Every evaluation stranger is asked about every attribute, by name; training strangers never.
+  ASSERT_EQ(a.nobody_eval.size(), 6u * kAttributeCount);
+  for (const StrangerQuestion& q : a.nobody_eval) {
+    const Stranger& s = a.nobody[size_t(q.stranger)];
+    EXPECT_FALSE(s.train);
+    EXPECT_TRUE(contains(q.question, s.name)) << q.question;
+  }
+  // The same seed gives the same strangers.
+  World c = generate_world(with);
+  EXPECT_EQ(c.nobody[3].name, a.nobody[3].name);
+  EXPECT_EQ(c.nobody_eval[5].question, a.nobody_eval[5].question);
 }
 
 }  // namespace
