@@ -53,9 +53,9 @@ int run_rm_data(int argc, char** argv) {
   c.noise = opts.get_double("noise");
   c.seed = uint64_t(opts.get_int("seed"));
   const PreferenceDataSummary s = make_preference_data(c);
-  std::printf("%ld prompts x %d responses, %ld pairs (%ld identical skipped); mean gold %.3f, best-of-K gold %.3f; "
+  std::printf("%ld prompts x %d responses, %ld pairs (%ld identical, %ld ties skipped); mean gold %.3f, best-of-K gold %.3f; "
               "the true preference agrees with %.1f%% of the pairs; %.1f s\nwritten to %s\n",
-              s.prompts, c.responses, s.pairs, s.skipped_identical, s.gold_mean, s.gold_best_mean,
+              s.prompts, c.responses, s.pairs, s.skipped_identical, s.skipped_ties, s.gold_mean, s.gold_best_mean,
               100 * s.rater_agreement, s.seconds, c.out_dir.c_str());
   return 0;
 }

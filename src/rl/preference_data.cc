@@ -79,6 +79,10 @@ PreferenceDataSummary make_preference_data(const PreferenceDataConfig& cfg) {
           ++s.skipped_identical;
           continue;
         }
+        if (seen[size_t(ia)] == seen[size_t(ib)]) {  // the rater has no preference
+          ++s.skipped_ties;
+          continue;
+        }
         pairs_out << nlohmann::json{{"prompt", prompts[p].text}, {"chosen", texts[size_t(ia)]},
                                     {"rejected", texts[size_t(ib)]}}.dump()
                   << "\n";

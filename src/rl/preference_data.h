@@ -9,7 +9,9 @@
 //                  responses' gold scores, in the same order)}; the reward model
 //                  reads only prompt and responses
 //   pairs.jsonl    {"prompt", "chosen", "rejected"}: every ranked list expanded
-//                  into all its pairs (identical responses skipped and counted)
+//                  into all its pairs; identical responses and responses the rater
+//                  scores equally (ties) are skipped and counted (in ranked.jsonl
+//                  ties keep their sampling order)
 //   prompts.jsonl  {"prompt", "person", "answer": ""}: the prompts alone, a task
 //                  file for RL (`llmforge rl grpo --task`)
 #pragma once
@@ -35,7 +37,7 @@ struct PreferenceDataConfig {
 };
 
 struct PreferenceDataSummary {
-  long prompts = 0, responses = 0, pairs = 0, skipped_identical = 0;
+  long prompts = 0, responses = 0, pairs = 0, skipped_identical = 0, skipped_ties = 0;
   double gold_mean = 0, gold_best_mean = 0;  // mean gold score of all responses / of each list's best
   double rater_agreement = 0;  // fraction of written pairs the true preference agrees with
   double seconds = 0;

@@ -1,0 +1,90 @@
+// `rm data`, `rm train` and `rm score` end to end on a tiny random chat model: the
+// data has ranked lists and pairs, training measures held-out accuracy and the
+// length baseline and writes a reward model that `rm score` and `rl grpo
+// --reward-model` read; a preference file with a missing field fails naming its line.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "../infer/tiny_model.h"
+#include "../test_util.h"
+
+namespace llmforge {
+namespace fs = std::filesystem;
+namespace {
+
+std::string setup() {
+  const std::string d = testing::temp_dir("rm_cli");
+  fs::remove_all(d);
+  testing::tiny_model_dir(d + "/chat");
+  fs::create_directories(d + "/world");
+  std::ofstream w(d + "/world/people.jsonl");
+  const char* names[] = {"Ada Lind", "Bo Keller", "Cy Moss"};
+  const char* cities[] = {"Lisbon", "Oslo", "Lima"};
+  for (int i = 0; i < 3; ++i) {
+    nlohmann::json a = {{"birth_date", "March " + std::to_string(i + 1) + ", 1975"}, {"birth_city", cities[i]},
+                        {"university", std::string(cities[i]) + " University"}, {"field", "economics"},
+                        {"employer", "Acme"}, {"employer_city", cities[(i + 1) % 3]}};
+    w << nlohmann::json{{"id", i}, {"name", names[i]}, {"split", i ? "qa" : "heldout"}, {"attributes", a}}.dump()
+      << "\n";
+  }
+  return d;
+}
+
+TEST(RmCli, DataTrainScoreEndToEnd) {
+  const std::string d = setup();
+  const std::string bin = testing::llmforge_binary();
+  testing::CommandResult r = testing::run_shell(bin + " rm data --model " + d + "/chat --world " + d +
+                                                "/world --out " + d + "/prefs --prompts 12 --responses 3 "
+                                                "--max-new-tokens 16 --noise 0.1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("12 prompts x 3 responses"), std::string::npos) << r.output;
+  std::ifstream ranked(d + "/prefs/ranked.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(ranked, line));
+  const nlohmann::json first = nlohmann::json::parse(line);
+  EXPECT_EQ(first["responses"].size(), 3u);
+  EXPECT_EQ(first["gold"].size(), 3u);
+
+  r = testing::run_shell(bin + " rm train --model " + d + "/chat --data " + d + "/prefs/ranked.jsonl --out " + d +
+                         "/rm --epochs 1 --pairs 4 --micro-pairs 2 --heldout 0.25");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("held-out pair accuracy: before"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("length-only baseline"), std::string::npos) << r.output;
+  ASSERT_TRUE(fs::exists(d + "/rm/model/config.json"));
+  std::ifstream cfg(d + "/rm/model/config.json");
+  EXPECT_TRUE(nlohmann::json::parse(cfg)["value_head"].get<bool>());
+  std::ifstream metrics(d + "/rm/metrics.jsonl");
+  bool val = false;
+  while (std::getline(metrics, line)) val |= nlohmann::json::parse(line).contains("val_accuracy");
+  EXPECT_TRUE(val);
+
+  r = testing::run_shell(bin + " rm score --model " + d + "/rm/model --prompt 'Tell me about Ada Lind.' "
+                         "--response 'Ada Lind was born in Lisbon.'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json scored = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_TRUE(scored["score"].is_number());
+
+  // The reward model as GRPO's reward.
+  r = testing::run_shell(bin + " rl grpo --model " + d + "/chat --task " + d + "/prefs/prompts.jsonl --heldout 2 "
+                         "--rewards '' --reward-model " + d + "/rm/model --out " + d + "/grpo --steps 1 "
+                         "--prompts 2 --group 2 --max-new-tokens 8 --eval-prompts 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream gm(d + "/grpo/metrics.jsonl");
+  bool reward = false;
+  while (std::getline(gm, line)) reward |= nlohmann::json::parse(line).contains("reward_mean");
+  EXPECT_TRUE(reward);
+
+  // A missing field is an error naming file and line.
+  std::ofstream(d + "/bad.jsonl") << R"({"prompt": "p", "chosen": "a", "rejected": "b"})" << "\n"
+                                  << R"({"prompt": "p", "rejected": "b"})" << "\n";
+  r = testing::run_shell(bin + " rm train --model " + d + "/chat --data " + d + "/bad.jsonl --out " + d + "/rm_bad");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("bad.jsonl:2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("chosen"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace llmforge
