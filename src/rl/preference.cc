@@ -132,6 +132,26 @@ std::vector<PersonFacts> read_people_facts(const std::string& world_dir) {
   return out;
 }
 
+OpenPrompt open_prompt_from_text(const std::vector<PersonFacts>& people, const std::string& text) {
+  OpenPrompt op;
+  op.text = text;
+  op.person = -1;
+  size_t best_len = 0;
+  const std::string t = normalize_reply_text(text);
+  for (size_t i = 0; i < people.size(); ++i) {
+    const std::string name = normalize_answer_text(people[i].name);
+    if (name.size() > best_len && contains_phrase(t, name)) op.person = int(i), best_len = name.size();
+  }
+  op.asked.assign(std::begin(kAll), std::end(kAll));
+  if (op.person < 0) return op;
+  for (const PromptKind& k : prompt_kinds()) {
+    std::string filled = k.text;
+    filled.replace(filled.find("{name}"), 6, people[size_t(op.person)].name);
+    if (filled == text) op.asked = k.asked;
+  }
+  return op;
+}
+
 GoldPreference::GoldPreference(std::vector<PersonFacts> people, GoldOptions options)
     : people_(std::move(people)), options_(options) {
   std::map<std::string, std::set<int>> values;
@@ -141,14 +161,7 @@ GoldPreference::GoldPreference(std::vector<PersonFacts> people, GoldOptions opti
 }
 
 int GoldPreference::person_in(const std::string& prompt_text) const {
-  const std::string t = normalize_reply_text(prompt_text);
-  int best = -1;
-  size_t best_len = 0;
-  for (size_t i = 0; i < people_.size(); ++i) {
-    const std::string name = normalize_answer_text(people_[i].name);
-    if (name.size() > best_len && contains_phrase(t, name)) best = int(i), best_len = name.size();
-  }
-  return best;
+  return open_prompt_from_text(people_, prompt_text).person;
 }
 
 GoldScore GoldPreference::score(const OpenPrompt& prompt, const std::string& response) const {

@@ -67,6 +67,11 @@ struct OpenPrompt {
 std::vector<OpenPrompt> make_open_prompts(const std::vector<PersonFacts>& people_facts, const std::vector<int>& people, int n,
                                           uint64_t seed);
 
+// The open prompt of a prompt text: its person (the longest full name in it;
+// -1 when none) and the attributes its kind asks for (all six for a text that is
+// no known kind).
+OpenPrompt open_prompt_from_text(const std::vector<PersonFacts>& people, const std::string& text);
+
 // Scores responses against the world's ground truth. Builds the attribute
 // domains once; then score() is cheap.
 class GoldPreference {

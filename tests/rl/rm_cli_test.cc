@@ -4,6 +4,7 @@
 // --reward-model` read; a preference file with a missing field fails naming its line.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -76,6 +77,29 @@ TEST(RmCli, DataTrainScoreEndToEnd) {
   bool reward = false;
   while (std::getline(gm, line)) reward |= nlohmann::json::parse(line).contains("reward_mean");
   EXPECT_TRUE(reward);
+
+  // PPO against the reward model, the gold score from the world next to the proxy.
+  r = testing::run_shell(bin + " rl ppo --model " + d + "/chat --reward-model " + d + "/rm/model --prompts " + d +
+                         "/prefs/prompts.jsonl --world " + d + "/world --out " + d + "/ppo --steps 2 "
+                         "--prompts-per-step 2 --group 2 --max-new-tokens 8 --micro-batch 2 --ppo-epochs 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(d + "/ppo/model/config.json"));
+  EXPECT_TRUE(fs::exists(d + "/ppo/critic/config.json"));
+  std::ifstream pm(d + "/ppo/metrics.jsonl");
+  int ppo_steps = 0;
+  while (std::getline(pm, line)) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    if (!j.contains("proxy_score")) continue;
+    ++ppo_steps;
+    for (const char* k : {"gold_score", "kl", "beta", "value_loss", "explained_variance", "clip_fraction", "entropy",
+                          "response_length", "approx_kl"})
+      EXPECT_TRUE(j.contains(k)) << k << " missing in " << line;
+    // The first update of a step reruns the rollout policy: recorded and recomputed log-probs agree.
+    if (ppo_steps == 1) {
+      EXPECT_LT(std::fabs(j["kl"].get<double>()), 1e-3) << "actor and reference start equal";
+    }
+  }
+  EXPECT_EQ(ppo_steps, 2);
 
   // A missing field is an error naming file and line.
   std::ofstream(d + "/bad.jsonl") << R"({"prompt": "p", "chosen": "a", "rejected": "b"})" << "\n"
