@@ -43,7 +43,8 @@ int run_ppo_command(int argc, char** argv) {
       .add("kl-horizon", num(d.kl_horizon), "adaptive KL controller's horizon")
       .add_flag("no-whiten", "leave advantages unwhitened")
       .add("critic-lr", num(d.critic_lr), "critic learning rate")
-      .add("checkpoint-every", "0", "steps between checkpoints (0: only at the end)");
+      .add("checkpoint-every", "0", "steps between checkpoints (0: only at the end)")
+      .add_flag("resume", "continue from --out's latest checkpoint (bitwise)");
   add_optimizer_options(opts, d.schedule, d.adamw);
   add_precision_option(opts);
   if (!opts.parse(argc, argv)) return 0;
@@ -76,6 +77,7 @@ int run_ppo_command(int argc, char** argv) {
   c.whiten_advantages = !opts.get_bool("no-whiten");
   c.critic_lr = opts.get_double("critic-lr");
   c.checkpoint_every = int(opts.get_int("checkpoint-every"));
+  c.resume = opts.get_bool("resume");
   optimizer_from_options(opts, c.schedule, c.adamw);
   c.precision = precision_from_options(opts);
   const PpoSummary s = run_ppo(c);
@@ -84,7 +86,7 @@ int run_ppo_command(int argc, char** argv) {
   if (!c.world_dir.empty()) std::printf(", gold score %.3f -> %.3f", s.first_gold, s.last_gold);
   std::printf(", KL %.3f; models and optimizer states %.1f MiB\n", s.last_kl, s.peak_model_bytes / 1048576.0);
   if (s.model_dir.empty()) return 1;
-  std::printf("actor written to %s, critic to %s\n", s.model_dir.c_str(), s.critic_dir.c_str());
+  std::printf("actor written to %s, critic (and its optimizer state) to %s\n", s.model_dir.c_str(), s.critic_dir.c_str());
   return 0;
 }
 

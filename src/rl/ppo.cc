@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "rl/rollout.h"
 #include "rl/task.h"
 #include "rl/task_eval.h"
+#include "train/checkpoint.h"
 #include "train/distributed.h"
 #include "train/train_loop.h"
 
@@ -139,14 +141,32 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
   lc.log_interval_s = cfg.log_interval_s;
   lc.quiet = cfg.quiet;
   lc.measure_mfu = false;
+  lc.resume = cfg.resume;
   TrainLoop loop(lc, dist);
-  std::unique_ptr<Model> actor = load_model(cfg.policy_dir, cfg.precision);
+  const std::string& resume_from = loop.resume_dir();
+  std::unique_ptr<Model> actor = load_model(resume_from.empty() ? cfg.policy_dir : resume_from, cfg.precision);
   std::unique_ptr<Model> reference = load_model(cfg.policy_dir, cfg.precision);
   std::unique_ptr<Model> rm = load_model(cfg.reward_model_dir, cfg.precision);
   if (!rm->config().value_head) ErrorBuilder("rl") << cfg.reward_model_dir << " is not a reward model (no value head)";
-  std::unique_ptr<Model> critic =
-      cfg.critic_init == "rm" ? load_model(cfg.reward_model_dir, cfg.precision) : reward_model_from(*reference, cfg.seed);
+  std::unique_ptr<Model> critic;
+  if (!resume_from.empty()) {
+    critic = load_model(resume_from + "/critic", cfg.precision);
+  } else {
+    critic = cfg.critic_init == "rm" ? load_model(cfg.reward_model_dir, cfg.precision)
+                                     : reward_model_from(*reference, cfg.seed);
+  }
   AdamW critic_opt(*critic, cfg.adamw);
+  AdaptiveKlController kl_ctl(cfg.beta, cfg.kl_target, cfg.kl_horizon);
+  if (!resume_from.empty()) {
+    // The critic, its AdamW state and beta at the checkpoint, so the run continues bitwise.
+    const CheckpointMeta meta = load_training_state(resume_from + "/critic", *critic, critic_opt);
+    auto it = meta.find("ppo.beta_bits");
+    if (it == meta.end()) ErrorBuilder("rl") << resume_from << "/critic: no ppo.beta_bits in its training state";
+    const uint64_t bits = std::stoull(it->second);
+    double beta = 0;
+    std::memcpy(&beta, &bits, sizeof beta);
+    kl_ctl.set_beta(beta);
+  }
   PromptSource source(items.size(), cfg.seed);
   loop.attach(*actor, source);
   summary.peak_model_bytes = actor->param_bytes() + actor->grad_bytes() + loop.optimizer().state_bytes() +
@@ -168,7 +188,6 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
   rc.max_new_tokens = cfg.max_new_tokens;
   rc.stop_tokens = stops;
   rc.max_batch = cfg.rollout_batch;
-  AdaptiveKlController kl_ctl(cfg.beta, cfg.kl_target, cfg.kl_horizon);
   const int V = pc.vocab_size;
   PpoStep step;
   bool critic_fresh = true;
@@ -326,16 +345,18 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
     if (first) summary.first_proxy = step.proxy, summary.first_gold = step.gold, first = false;
     summary.last_proxy = step.proxy, summary.last_gold = step.gold, summary.last_kl = step.kl;
   };
-  hooks.add_files = [&](const std::string& dir) { tok.save_tokenizer_json(dir + "/tokenizer.json"); };
+  hooks.add_files = [&](const std::string& dir) {
+    tok.save_tokenizer_json(dir + "/tokenizer.json");
+    const double beta = kl_ctl.beta();
+    uint64_t bits = 0;
+    std::memcpy(&bits, &beta, sizeof bits);
+    save_checkpoint(dir + "/critic", *critic, critic_opt, {{"ppo.beta_bits", std::to_string(bits)}});
+  };
 
   TrainResult r = loop.run(hooks);
   summary.steps_done = r.steps_done;
   summary.model_dir = r.model_dir;
-  if (!cfg.out_dir.empty() && !r.model_dir.empty()) {
-    summary.critic_dir = cfg.out_dir + "/critic";
-    save_model(*critic, summary.critic_dir);
-    tok.save_tokenizer_json(summary.critic_dir + "/tokenizer.json");
-  }
+  if (!r.model_dir.empty()) summary.critic_dir = r.model_dir + "/critic";  // written by add_files
   summary.seconds = total.seconds();
   return summary;
 }

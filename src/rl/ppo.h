@@ -19,9 +19,10 @@
 //      preference, when a world is given), kl, beta, value_loss,
 //      explained_variance, clip_fraction, value_clip_fraction, entropy,
 //      approx_kl, response_length
-// The actor is checkpointed by the loop; the critic is written next to it at the
-// end (out_dir/critic). Resuming is not supported yet (the critic's optimizer
-// state is not checkpointed). One process. Throws Error("rl") for bad settings.
+// Every checkpoint (and the final model directory) holds the actor with its AdamW
+// state and the prompt position (the loop's), and in critic/ the critic with its
+// AdamW state and beta (bit for bit); rollout seeds derive from (seed, step), so a
+// resumed run continues bitwise. One process. Throws Error("rl") for bad settings.
 #pragma once
 
 #include <cstdint>
@@ -66,6 +67,7 @@ struct PpoConfig {
   int keep_checkpoints = 2;
   int max_bad_steps = 5;
   double log_interval_s = 10.0;
+  bool resume = false;
   bool quiet = false;
 };
 

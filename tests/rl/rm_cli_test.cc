@@ -84,7 +84,7 @@ TEST(RmCli, DataTrainScoreEndToEnd) {
                          "--prompts-per-step 2 --group 2 --max-new-tokens 8 --micro-batch 2 --ppo-epochs 2");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(fs::exists(d + "/ppo/model/config.json"));
-  EXPECT_TRUE(fs::exists(d + "/ppo/critic/config.json"));
+  EXPECT_TRUE(fs::exists(d + "/ppo/model/critic/config.json"));
   std::ifstream pm(d + "/ppo/metrics.jsonl");
   int ppo_steps = 0;
   while (std::getline(pm, line)) {
@@ -100,6 +100,48 @@ TEST(RmCli, DataTrainScoreEndToEnd) {
     }
   }
   EXPECT_EQ(ppo_steps, 2);
+
+  // A checkpointed PPO run resumes bitwise: actor, critic, both optimizers, beta of
+  // the adaptive controller and the prompt position.
+  const std::string ppo_args = " rl ppo --model " + d + "/chat --reward-model " + d + "/rm/model --prompts " + d +
+                               "/prefs/prompts.jsonl --world " + d + "/world --steps 4 --checkpoint-every 2 "
+                               "--prompts-per-step 2 --group 2 --max-new-tokens 8 --micro-batch 2 --ppo-epochs 2 "
+                               "--kl-target 0.01 --kl-horizon 10 --critic-init sft --lr 1e-3";
+  r = testing::run_shell(bin + ppo_args + " --out " + d + "/ppo_a");
+  ASSERT_EQ(r.status, 0) << r.output;
+  fs::create_directories(d + "/ppo_b/checkpoints");
+  fs::copy(d + "/ppo_a/checkpoints/step_00000002", d + "/ppo_b/checkpoints/step_00000002",
+           fs::copy_options::recursive);
+  std::ofstream(d + "/ppo_b/checkpoints/latest") << "step_00000002\n";
+  r = testing::run_shell(bin + ppo_args + " --out " + d + "/ppo_b --resume");
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto records = [](const std::string& path) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(path);
+    std::string l;
+    while (std::getline(in, l)) {
+      nlohmann::json j = nlohmann::json::parse(l);
+      if (j.contains("proxy_score")) out.push_back(j);
+    }
+    return out;
+  };
+  const auto ra = records(d + "/ppo_a/metrics.jsonl"), rb = records(d + "/ppo_b/metrics.jsonl");
+  ASSERT_EQ(ra.size(), 4u);
+  ASSERT_EQ(rb.size(), 2u);
+  bool beta_moved = false;
+  for (size_t i = 0; i < 2; ++i) {
+    for (const char* key : {"step", "loss", "grad_norm", "proxy_score", "gold_score", "kl", "beta", "value_loss",
+                            "last_update_loss"})
+      EXPECT_EQ(ra[2 + i][key], rb[i][key]) << key << " at step " << ra[2 + i]["step"];
+    beta_moved |= ra[2 + i]["beta"] != ra[0]["beta"];
+  }
+  EXPECT_TRUE(beta_moved) << "the adaptive controller never moved beta";
+  for (const char* f : {"/model.safetensors", "/critic/model.safetensors"}) {
+    std::ifstream fa(d + "/ppo_a/model" + f, std::ios::binary), fb(d + "/ppo_b/model" + f, std::ios::binary);
+    const std::string ba((std::istreambuf_iterator<char>(fa)), {}), bb((std::istreambuf_iterator<char>(fb)), {});
+    EXPECT_FALSE(ba.empty()) << f;
+    EXPECT_TRUE(ba == bb) << f << " differs after resuming";
+  }
 
   // A missing field is an error naming file and line.
   std::ofstream(d + "/bad.jsonl") << R"({"prompt": "p", "chosen": "a", "rejected": "b"})" << "\n"
