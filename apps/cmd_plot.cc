@@ -19,7 +19,8 @@ int run_plot(int argc, char** argv) {
                   "the step from a metrics.jsonl written by `llmforge pretrain`.");
   opts.add("metrics", "", "metrics JSONL file (required)")
       .add("out", "curves.svg", "output image: .svg, or .png (needs rsvg-convert)")
-      .add_flag("log-loss", "logarithmic loss axis");
+      .add_flag("log-loss", "logarithmic loss axis")
+      .add("keys", "", "more fields, one panel each (e.g. RL: accuracy,response_length_mean,eval_accuracy)");
   if (!opts.parse(argc, argv)) return 0;
   const std::string path = opts.get("metrics"), out = opts.get("out");
   if (path.empty()) ErrorBuilder("cli") << "--metrics is required";
@@ -34,6 +35,17 @@ int run_plot(int argc, char** argv) {
       {"Loss", "step", "nats/token", opts.get_bool("log-loss"), {train, val}},
       {"Learning rate", "step", "lr", false, {lr}},
       {"Throughput", "step", "tokens/s", false, {tps}}};
+  const std::string keys = opts.get("keys");
+  for (size_t pos = 0; pos < keys.size();) {
+    size_t comma = keys.find(',', pos);
+    if (comma == std::string::npos) comma = keys.size();
+    const std::string key = keys.substr(pos, comma - pos);
+    pos = comma + 1;
+    if (key.empty()) continue;
+    MetricSeries m = read_metrics_log(path, {key})[key];
+    if (m.step.empty()) ErrorBuilder("plot") << path << ": no values of '" << key << "'";
+    panels.push_back({key, "step", key, false, {{key, m.step, m.value}}});
+  }
   std::string svg = render_svg(panels);
   bool png = out.size() > 4 && out.substr(out.size() - 4) == ".png";
   if (!png) {

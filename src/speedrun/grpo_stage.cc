@@ -70,8 +70,8 @@ GrpoRouteRecord run_route(const std::string& name, GrpoConfig c) {
 
 }  // namespace
 
-GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, const std::string& sft_model_dir,
-                               const std::string& base_model_dir, uint64_t seed, bool resume) {
+GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, const std::string& base_model_dir,
+                               uint64_t seed, bool resume) {
   GrpoStageRecord rec;
   rec.ran = true;
   const std::string dir = out + "/rl";
@@ -89,10 +89,12 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   rec.heldout_items = std::min<int>(int(t.heldout.size()), p.grpo_eval_prompts);
   rec.cold_start_examples = int(t.cold_start.size());
 
-  // R1: cold start on worked examples, then GRPO.
+  // R1: cold start on worked examples, then GRPO. Like DeepSeek-R1 it starts from the
+  // base model, so the two routes differ only by the cold start; the worked chats
+  // teach the chat format as well as the think format.
   Timer cold_timer;
   SftConfig sc;
-  sc.model_dir = sft_model_dir;
+  sc.model_dir = base_model_dir;
   sc.train_file = dir + "/task/cold_start.jsonl";
   sc.out_dir = dir + "/cold_start";
   sc.epochs = p.grpo_cold_start_epochs;
@@ -104,7 +106,7 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   sc.resume = resume;
   sc.quiet = true;
   Distributed dist;
-  std::printf("   R1 cold start: SFT of the chat model on %d worked think-format examples\n", rec.cold_start_examples);
+  std::printf("   R1 cold start: SFT of the base model on %d worked think-format examples\n", rec.cold_start_examples);
   std::fflush(stdout);
   SftSummary cold = run_sft(sc, dist);
   rec.cold_start_steps = cold.steps_done;

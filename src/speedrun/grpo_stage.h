@@ -1,7 +1,8 @@
 // The speedrun's `grpo` stage: reinforcement learning on the built-in arithmetic
 // task (rl/arithmetic_task.h) along the two routes of DeepSeek-R1:
-//   R1       a short SFT "cold start" of the chat model on worked examples in the
-//            think format, then GRPO with correctness and format rewards
+//   R1       a short SFT "cold start" of the base model on worked examples in the
+//            think format (and the chat format), then GRPO with correctness and
+//            format rewards
 //   R1-Zero  GRPO straight from the base model with a prompt template that opens
 //            the thinking ("Question: ...\nAnswer: <think>"), no SFT
 // Each route is evaluated on held-out problems before and after (greedy accuracy,
@@ -36,8 +37,7 @@ struct GrpoStageRecord {
 
 // Runs both routes under out_dir/rl: task/, cold_start/, r1/, r1zero/.
 GrpoStageRecord run_grpo_stage(const SpeedrunPreset& preset, const std::string& out_dir,
-                               const std::string& sft_model_dir, const std::string& base_model_dir,
-                               uint64_t seed, bool resume);
+                               const std::string& base_model_dir, uint64_t seed, bool resume);
 
 // The report section (writes out_dir/plots/grpo.svg) and report.json's "grpo".
 std::string grpo_report_markdown(const GrpoStageRecord& r, const std::string& out_dir);

@@ -219,7 +219,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   });
 
   stage(record, "grpo", "reinforcement learning on arithmetic: R1 (cold start, then GRPO) and R1-Zero", [&] {
-    record.grpo = run_grpo_stage(p, out, sft.model_dir, pre.model_dir, p.world.seed, config.resume);
+    record.grpo = run_grpo_stage(p, out, pre.model_dir, p.world.seed, config.resume);
   });
 
   record.chat_command = "./build/llmforge chat --model " + sft.model_dir + " --system \"" + world.system_prompt + "\"";

@@ -49,8 +49,8 @@ struct SpeedrunPreset {
   double grpo_cold_start_epochs = 3, grpo_cold_start_lr = 1e-3;
   long grpo_steps = 60, grpo_r1zero_steps = 30;
   int grpo_prompts = 8, grpo_group = 8, grpo_max_new_tokens = 48;
-  double grpo_lr = 2e-5;
-  int grpo_eval_every = 10, grpo_eval_prompts = 100;
+  double grpo_lr = 1e-4;
+  int grpo_eval_every = 20, grpo_eval_prompts = 100;
   std::string expected_time;  // on a 2-core machine, for the banner
 };
 SpeedrunPreset speedrun_preset(const std::string& name);  // "tiny" or "default"
