@@ -27,6 +27,9 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.grpo_cold_start_epochs = 2, p.grpo_steps = 4, p.grpo_r1zero_steps = 3;
     p.grpo_prompts = 4, p.grpo_group = 4, p.grpo_max_new_tokens = 32;
     p.grpo_eval_every = 2, p.grpo_eval_prompts = 16;
+    // RLHF: only that both stages run and measure.
+    p.rm_prompts = 24, p.rm_responses = 3, p.rm_max_new_tokens = 24, p.rm_epochs = 1;
+    p.rlhf_steps = 3, p.rlhf_prompts = 2, p.rlhf_group = 2, p.rlhf_eval_prompts = 8;
     p.expected_time = "about 2 minutes";
   } else if (name == "default") {
     p.world.people = 100;

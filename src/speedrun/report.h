@@ -11,6 +11,7 @@
 #include "eval/world_icl.h"
 #include "model/config.h"
 #include "speedrun/grpo_stage.h"
+#include "speedrun/rlhf_stage.h"
 #include "world/world_io.h"
 
 namespace llmforge {
@@ -55,6 +56,9 @@ struct SpeedrunRecord {
   std::string system_prompt, chat_command;
   // grpo (speedrun/grpo_stage.h)
   GrpoStageRecord grpo;
+  // rm and rlhf (speedrun/rlhf_stage.h)
+  RmStageRecord rm;
+  RlhfStageRecord rlhf;
 };
 
 // Writes out_dir/report.md, out_dir/report.json and out_dir/plots/*.svg (atomically);

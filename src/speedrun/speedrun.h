@@ -11,6 +11,8 @@
 //              system prompt, validation bits per byte
 //   grpo       RL on multi-step arithmetic: R1 (cold-start SFT, then GRPO) and
 //              R1-Zero (GRPO from the base model); held-out accuracy before/after
+//   rm         preferences ranked by the world's true preference; a reward model
+//   rlhf       PPO and GRPO against the reward model; proxy vs gold score
 //   report     report.md with tables and SVG plots, report.json
 // Each stage leaves its outputs under out_dir; `resume` skips stages whose outputs
 // are complete (a model directory, a finished data run), so an interrupted run
@@ -51,6 +53,12 @@ struct SpeedrunPreset {
   int grpo_prompts = 8, grpo_group = 8, grpo_max_new_tokens = 48;
   double grpo_lr = 1e-4;
   int grpo_eval_every = 20, grpo_eval_prompts = 100;
+  // rm and rlhf stages (speedrun/rlhf_stage.h): preferences, reward model, PPO and GRPO.
+  int rm_prompts = 400, rm_responses = 4, rm_max_new_tokens = 64, rm_epochs = 2;
+  double rm_noise = 0.1, rm_lr = 1e-4;
+  long rlhf_steps = 40;
+  int rlhf_prompts = 8, rlhf_group = 2, rlhf_eval_prompts = 64, rlhf_eval_samples = 2;
+  double rlhf_beta = 0.02, rlhf_lr = 1e-5;
   std::string expected_time;  // on a 2-core machine, for the banner
 };
 SpeedrunPreset speedrun_preset(const std::string& name);  // "tiny" or "default"
