@@ -11,6 +11,7 @@
 #include "core/cli_options.h"
 #include "core/error.h"
 #include "rl/grpo.h"
+#include "rl/rm_reward.h"
 
 namespace llmforge {
 namespace {
@@ -50,6 +51,8 @@ int run_grpo_command(int argc, char** argv) {
   add_task_options(opts, d);
   opts.add("template", "chat", "prompt template: chat (a chat model) or r1zero (a base model, \"Question: ...\\nAnswer: <think>\")")
       .add("rewards", d.rewards, "weighted rewards: correctness, format, overlong (e.g. correctness=1,format=0.2,overlong=1)")
+      .add("reward-model", "", "a reward model directory (`llmforge rm train`) as a further reward (RLHF; --rewards \"\" for it alone)")
+      .add("reward-model-weight", "1", "weight of --reward-model's score")
       .add("overlong-cache", std::to_string(d.overlong_cache), "overlong reward's soft band in tokens (0: a quarter of --max-new-tokens)");
   add_run_options(opts,
                   {d.out_dir, d.steps, d.seed, d.eval_every, d.checkpoint_every, d.keep_checkpoints,
@@ -86,6 +89,8 @@ int run_grpo_command(int argc, char** argv) {
   c.prompt_template = parse_prompt_template(opts.get("template"));
   c.rewards = opts.get("rewards");
   c.overlong_cache = int(opts.get_int("overlong-cache"));
+  if (!opts.get("reward-model").empty())
+    c.custom_rewards.push_back(reward_model_reward(opts.get("reward-model"), opts.get_double("reward-model-weight")));
   const RunSettings run = run_from_options(opts);
   c.out_dir = run.out;
   c.steps = run.steps;

@@ -34,6 +34,9 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.world.nobody_train = 24, p.world.nobody_eval = 12;
     // Three samples and one epoch: the tiny run checks that the stage works, in seconds.
     p.idk_samples = 3, p.idk_epochs = 1, p.idk_lr = 5e-4;
+    // RLHF: only that both stages run and measure.
+    p.rm_prompts = 24, p.rm_responses = 3, p.rm_max_new_tokens = 24, p.rm_epochs = 1;
+    p.rlhf_steps = 3, p.rlhf_prompts = 2, p.rlhf_group = 2, p.rlhf_eval_prompts = 8;
     p.expected_time = "about 2 minutes";
   } else if (name == "default") {
     p.world.people = 100;

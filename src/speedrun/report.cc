@@ -235,6 +235,7 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   sample_chats(md, r);
   if (r.grpo.ran) md << grpo_report_markdown(r.grpo, r.out_dir);
   md << idk_report_section(r);
+  if (r.rm.ran) md << rlhf_report_markdown(r.rm, r.rlhf, r.out_dir);
   md << "## Chat with the model\n\n```\n" << r.chat_command << "\n```\n";
   const std::string path = r.out_dir + "/report.md";
   write_file_atomic(path, md.str());
@@ -253,6 +254,7 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   if (!r.base_icl.overall.empty()) j["base_icl"] = world_icl_to_json(r.base_icl);
   if (r.grpo.ran) j["grpo"] = grpo_report_json(r.grpo);
   if (r.idk.ran) j["idk"] = idk_report_json(r);
+  if (r.rm.ran) j["rlhf"] = rlhf_report_json(r.rm, r.rlhf);
   j["chat_command"] = r.chat_command;
   write_file_atomic(r.out_dir + "/report.json", j.dump(2) + "\n");
   return path;

@@ -13,6 +13,7 @@
 #include "model/config.h"
 #include "speedrun/grpo_stage.h"
 #include "speedrun/idk_stage.h"
+#include "speedrun/rlhf_stage.h"
 #include "world/world_io.h"
 
 namespace llmforge {
@@ -58,6 +59,9 @@ struct SpeedrunRecord {
   // grpo (speedrun/grpo_stage.h)
   GrpoStageRecord grpo;
   IdkStageRecord idk;          // the idk stage (ran == false when it did not run)
+  // rm and rlhf (speedrun/rlhf_stage.h)
+  RmStageRecord rm;
+  RlhfStageRecord rlhf;
 };
 
 // The "Hallucination" section of report.md (speedrun/idk_report.cc); writes its plot

@@ -78,7 +78,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   // inputs); --resume keeps everything so pretraining and SFT continue from their
   // latest checkpoints.
   if (!config.resume) {
-    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots", "idk", "rl"}) {
+    for (const char* sub : {"world", "data", "tokens", "tokenizer", "pretrain", "sft", "plots", "idk", "rl", "rlhf"}) {
       fs::remove_all(out + "/" + sub);
     }
   }
@@ -237,6 +237,13 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   }
   stage(record, "grpo", "reinforcement learning on arithmetic: R1 (cold start, then GRPO) and R1-Zero", [&] {
     record.grpo = run_grpo_stage(p, out, pre.model_dir, p.world.seed, config.resume);
+  });
+
+  stage(record, "rm", "preferences ranked by the true preference, a Bradley-Terry reward model", [&] {
+    record.rm = run_rm_stage(p, out, sft.model_dir, world_dir, p.world.seed, config.resume);
+  });
+  stage(record, "rlhf", "PPO and GRPO against the reward model, proxy vs gold score", [&] {
+    record.rlhf = run_rlhf_stage(p, out, sft.model_dir, world_dir, record.rm, p.world.seed, config.resume);
   });
 
   record.chat_command = "./build/llmforge chat --model " + sft.model_dir + " --system \"" + world.system_prompt + "\"";

@@ -9,10 +9,14 @@
 //   sft        supervised fine-tuning into a chat model
 //   eval       QA accuracy for QA-trained and held-out people, identity under a
 //              system prompt, validation bits per byte
-//   grpo       RL on multi-step arithmetic: R1 (cold-start SFT, then GRPO) and
-//              R1-Zero (GRPO from the base model); held-out accuracy before/after
 //   idk        self-interrogation labels what the chat model knows; SFT teaches it
 //              to refuse the rest and people it never saw; hallucination before/after
+//   search     an index over the crawl and post-crawl pages; SFT teaches the chat
+//              model to search for what it does not know; accuracy with and without
+//   grpo       RL on multi-step arithmetic: R1 (cold-start SFT, then GRPO) and
+//              R1-Zero (GRPO from the base model); held-out accuracy before/after
+//   rm         preferences ranked by the world's true preference; a reward model
+//   rlhf       PPO and GRPO against the reward model; proxy vs gold score
 //   report     report.md with tables and SVG plots, report.json
 // Each stage leaves its outputs under out_dir; `resume` skips stages whose outputs
 // are complete (a model directory, a finished data run), so an interrupted run
@@ -57,6 +61,12 @@ struct SpeedrunPreset {
   int grpo_prompts = 8, grpo_group = 8, grpo_max_new_tokens = 48;
   double grpo_lr = 1e-4;
   int grpo_eval_every = 20, grpo_eval_prompts = 100;
+  // rm and rlhf stages (speedrun/rlhf_stage.h): preferences, reward model, PPO and GRPO.
+  int rm_prompts = 400, rm_responses = 4, rm_max_new_tokens = 64, rm_epochs = 2;
+  double rm_noise = 0.1, rm_lr = 1e-4;
+  long rlhf_steps = 40;
+  int rlhf_prompts = 8, rlhf_group = 2, rlhf_eval_prompts = 64, rlhf_eval_samples = 2;
+  double rlhf_beta = 0.02, rlhf_lr = 1e-5;
   std::string expected_time;  // on a 2-core machine, for the banner
   // The search stage (speedrun/search_stage.h); the world's post-crawl group
   // (world.post_crawl_people) is what only the search index knows.

@@ -132,6 +132,25 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
   }
   EXPECT_NE(md.find("## Hallucination"), std::string::npos);
 
+  // The rm and rlhf stages ran and measured (not how well: the tiny model is too small).
+  EXPECT_NE(md.find("## RLHF"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(out + "/plots/rlhf.svg"));
+  {
+    const auto& h = j["rlhf"];
+    EXPECT_GT(h["preferences"]["pairs"].get<long>(), 0);
+    EXPECT_GT(h["reward_model"]["heldout_pairs"].get<long>(), 0);
+    EXPECT_TRUE(h["reward_model"]["length_baseline"].is_number());
+    EXPECT_GT(h["sft"]["samples"].get<long>(), 0);
+    for (const char* route : {"ppo", "grpo"}) {
+      EXPECT_EQ(h[route]["steps"].get<long>(), 3) << route;
+      EXPECT_GT(h[route]["model_mib"].get<double>(), 0) << route;
+      EXPECT_GT(h[route]["eval"]["samples"].get<long>(), 0) << route;
+    }
+    EXPECT_GT(h["ppo"]["model_mib"].get<double>(), h["grpo"]["model_mib"].get<double>());  // four models vs two
+    auto log = read_metrics_log(out + "/rlhf/ppo/metrics.jsonl", {"proxy_score", "gold_score", "kl"});
+    EXPECT_EQ(log["gold_score"].value.size(), 3u);
+  }
+
   // The chat model loads and replies through the chat command's one-shot mode.
   auto model = load_model(out + "/sft/model");
   EXPECT_EQ(model->config().dim, 128);

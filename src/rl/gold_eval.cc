@@ -1,0 +1,38 @@
+#include "rl/gold_eval.h"
+
+#include "infer/chat_format.h"
+#include "rl/reward_model.h"
+#include "rl/rollout.h"
+#include "rl/task_eval.h"
+
+namespace llmforge {
+
+GoldEval evaluate_gold(const Model& policy, const Tokenizer& tok, const GoldPreference& gold,
+                       const std::vector<OpenPrompt>& prompts, Model* reward_model, int samples,
+                       int max_new_tokens, uint64_t seed) {
+  GoldEval ev;
+  if (prompts.empty()) return ev;
+  const std::vector<int32_t> stops{chat_end_token(tok)};
+  std::vector<std::vector<int32_t>> tokens;
+  for (const OpenPrompt& p : prompts) tokens.push_back(render_chat(tok, {{"user", p.text}}, true).tokens);
+  RolloutConfig rc;
+  rc.samples_per_prompt = samples;
+  rc.max_new_tokens = max_new_tokens;
+  rc.stop_tokens = stops;
+  const RolloutBatch batch = generate_rollouts(policy, tokens, rc, seed);
+  std::vector<std::vector<int32_t>> scored;
+  for (const Completion& c : batch.completions) {
+    ev.gold += gold.score(prompts[size_t(c.prompt)], completion_text(tok, c, stops)).gold;
+    ev.length += double(c.tokens.size());
+    std::vector<int32_t> s = tokens[size_t(c.prompt)];
+    s.insert(s.end(), c.tokens.begin(), c.tokens.end());
+    scored.push_back(std::move(s));
+  }
+  if (reward_model)
+    for (float x : score_sequences(*reward_model, scored)) ev.proxy += x;
+  ev.samples = long(batch.completions.size());
+  ev.gold /= double(ev.samples), ev.proxy /= double(ev.samples), ev.length /= double(ev.samples);
+  return ev;
+}
+
+}  // namespace llmforge

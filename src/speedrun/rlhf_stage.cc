@@ -1,0 +1,219 @@
+#include "speedrun/rlhf_stage.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/timer.h"
+#include "model/model_io.h"
+#include "rl/preference.h"
+#include "speedrun/speedrun.h"
+#include "train/metrics_log.h"
+
+namespace llmforge {
+namespace {
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+std::string percent(double v) { return fixed(100 * v, 1) + "%"; }
+
+// Bytes of parameters, gradients and AdamW's two moments of a trained model, or the
+// parameters alone of a frozen one.
+double model_mib(const std::string& dir, bool trained) {
+  const double floats = double(load_model_config(dir).num_parameters());
+  return floats * 4 * (trained ? 4 : 1) / 1048576.0;
+}
+
+// The mean gold score of the policy in `dir` (and the reward model's score) on the
+// evaluation prompts.
+GoldEval eval_dir(const std::string& dir, const std::string& rm_dir, const GoldPreference& gold,
+                  const std::vector<OpenPrompt>& prompts, const SpeedrunPreset& p, uint64_t seed) {
+  std::unique_ptr<Model> policy = load_model(dir);
+  std::unique_ptr<Model> rm = load_model(rm_dir);
+  Tokenizer tok = Tokenizer::load(dir);
+  return evaluate_gold(*policy, tok, gold, prompts, rm.get(), p.rlhf_eval_samples, p.rm_max_new_tokens, seed);
+}
+
+}  // namespace
+
+RmStageRecord run_rm_stage(const SpeedrunPreset& p, const std::string& out, const std::string& sft_model_dir,
+                           const std::string& world_dir, uint64_t seed, bool resume) {
+  RmStageRecord rec;
+  rec.ran = true;
+  Timer t;
+  const std::string dir = out + "/rlhf";
+  PreferenceDataConfig dc;
+  dc.model_dir = sft_model_dir;
+  dc.world_dir = world_dir;
+  dc.out_dir = dir + "/prefs";
+  dc.people = "qa";
+  dc.prompts = p.rm_prompts;
+  dc.responses = p.rm_responses;
+  dc.max_new_tokens = p.rm_max_new_tokens;
+  dc.noise = p.rm_noise;
+  dc.seed = seed;
+  rec.data = make_preference_data(dc);
+  std::printf("   preferences: %ld prompts x %d responses, %ld pairs (%ld identical, %ld ties skipped); "
+              "the true preference agrees with %s of them\n",
+              rec.data.prompts, dc.responses, rec.data.pairs, rec.data.skipped_identical, rec.data.skipped_ties,
+              percent(rec.data.rater_agreement).c_str());
+  std::fflush(stdout);
+  RmTrainConfig rc;
+  rc.model_dir = sft_model_dir;
+  rc.data = dc.out_dir + "/ranked.jsonl";
+  rc.out_dir = dir + "/rm";
+  rc.epochs = p.rm_epochs;
+  rc.schedule = {LrSchedule::Kind::kCosine, p.rm_lr, p.rm_lr / 10, 5, 1, 0.2};
+  rc.seed = seed;
+  rc.resume = resume;
+  rc.quiet = true;
+  rec.rm = run_rm_train(rc);
+  rec.seconds = t.seconds();
+  std::printf("   reward model: held-out pair accuracy %s (before training %s; length-only baseline %s), %ld pairs\n",
+              percent(rec.rm.after.accuracy).c_str(), percent(rec.rm.before.accuracy).c_str(),
+              percent(rec.rm.length_baseline).c_str(), rec.rm.heldout_pairs);
+  std::fflush(stdout);
+  return rec;
+}
+
+RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, const std::string& sft_model_dir,
+                               const std::string& world_dir, const RmStageRecord& rm, uint64_t seed, bool resume) {
+  RlhfStageRecord rec;
+  rec.ran = true;
+  const std::string dir = out + "/rlhf";
+  const std::string rm_dir = rm.rm.model_dir;
+  const std::vector<PersonFacts> facts = read_people_facts(world_dir);
+  GoldPreference gold(facts);
+  std::vector<int> qa;
+  for (size_t i = 0; i < facts.size(); ++i)
+    if (facts[i].qa_split) qa.push_back(int(i));
+  // Fresh samples on the RL prompts' distribution (people of the SFT half), the same
+  // sampling seeds for every policy.
+  const std::vector<OpenPrompt> eval_prompts = make_open_prompts(facts, qa, p.rlhf_eval_prompts, seed + 101);
+  const uint64_t eval_seed = seed + 7919;
+  rec.sft = eval_dir(sft_model_dir, rm_dir, gold, eval_prompts, p, eval_seed);
+  std::printf("   SFT model: gold %.3f, proxy %.3f on %ld samples\n", rec.sft.gold, rec.sft.proxy, rec.sft.samples);
+
+  PpoConfig pc;
+  pc.policy_dir = sft_model_dir;
+  pc.reward_model_dir = rm_dir;
+  pc.prompts = out + "/rlhf/prefs/prompts.jsonl";
+  pc.world_dir = world_dir;
+  pc.out_dir = dir + "/ppo";
+  pc.steps = p.rlhf_steps;
+  pc.prompts_per_step = p.rlhf_prompts;
+  pc.samples_per_prompt = p.rlhf_group;
+  pc.max_new_tokens = p.rm_max_new_tokens;
+  pc.beta = p.rlhf_beta;
+  pc.schedule = {LrSchedule::Kind::kConstant, p.rlhf_lr, p.rlhf_lr, 0, 1, 0.2};
+  pc.seed = seed;
+  pc.resume = resume;
+  pc.quiet = true;
+  Timer pt;
+  const PpoSummary ps = run_ppo(pc);
+  rec.ppo.name = "PPO";
+  rec.ppo.out_dir = pc.out_dir;
+  rec.ppo.steps = ps.steps_done;
+  rec.ppo.seconds = pt.seconds();
+  rec.ppo.seconds_per_step = ps.steps_done > 0 ? rec.ppo.seconds / double(ps.steps_done) : 0;
+  rec.ppo.model_mib = double(ps.peak_model_bytes) / 1048576.0;
+  rec.ppo.eval = eval_dir(ps.model_dir, rm_dir, gold, eval_prompts, p, eval_seed);
+  auto log = read_metrics_log(pc.out_dir + "/metrics.jsonl", {"proxy_score", "gold_score", "kl"});
+  rec.proxy_vs_step = {"proxy (reward model)", log["proxy_score"].step, log["proxy_score"].value};
+  rec.gold_vs_step = {"gold (true preference)", log["gold_score"].step, log["gold_score"].value};
+  rec.proxy_vs_kl = {"proxy (reward model)", log["kl"].value, log["proxy_score"].value};
+  rec.gold_vs_kl = {"gold (true preference)", log["kl"].value, log["gold_score"].value};
+  std::printf("   PPO: %ld steps, gold %.3f, proxy %.3f after (%.1f s)\n", ps.steps_done, rec.ppo.eval.gold,
+              rec.ppo.eval.proxy, rec.ppo.seconds);
+  std::fflush(stdout);
+
+  GrpoConfig gc;
+  gc.model_dir = sft_model_dir;
+  gc.task = pc.prompts;
+  gc.heldout = 0;
+  gc.rewards = "";
+  gc.custom_rewards.push_back(reward_model_reward(rm_dir, 1.0));
+  gc.out_dir = dir + "/grpo";
+  gc.steps = p.rlhf_steps;
+  gc.prompts_per_step = p.rlhf_prompts;
+  gc.samples_per_prompt = std::max(2, p.rlhf_group);
+  gc.max_new_tokens = p.rm_max_new_tokens;
+  gc.loss.max_completion_length = p.rm_max_new_tokens;
+  gc.schedule = {LrSchedule::Kind::kConstant, p.rlhf_lr, p.rlhf_lr, 0, 1, 0.2};
+  gc.eval_every = 0;
+  gc.checkpoint_every = 0;
+  gc.seed = seed;
+  gc.resume = resume;
+  gc.quiet = true;
+  Timer gt;
+  const GrpoSummary gs = run_grpo(gc);
+  rec.grpo.name = "GRPO";
+  rec.grpo.out_dir = gc.out_dir;
+  rec.grpo.steps = gs.steps_done;
+  rec.grpo.seconds = gt.seconds();
+  rec.grpo.seconds_per_step = gs.steps_done > 0 ? rec.grpo.seconds / double(gs.steps_done) : 0;
+  rec.grpo.model_mib = model_mib(sft_model_dir, true) + model_mib(rm_dir, false);
+  rec.grpo.eval = eval_dir(gs.model_dir, rm_dir, gold, eval_prompts, p, eval_seed);
+  std::printf("   GRPO: %ld steps, gold %.3f, proxy %.3f after (%.1f s)\n", gs.steps_done, rec.grpo.eval.gold,
+              rec.grpo.eval.proxy, rec.grpo.seconds);
+  std::fflush(stdout);
+  return rec;
+}
+
+std::string rlhf_report_markdown(const RmStageRecord& rm, const RlhfStageRecord& r, const std::string& out_dir) {
+  PlotPanel kl{"PPO: proxy and gold score against KL from the reference", "KL (nats per response)", "score", false,
+               {r.proxy_vs_kl, r.gold_vs_kl}};
+  PlotPanel steps{"PPO: proxy and gold score over RL steps", "RL step", "score", false, {r.proxy_vs_step, r.gold_vs_step}};
+  std::filesystem::create_directories(out_dir + "/plots");
+  write_file_atomic(out_dir + "/plots/rlhf.svg", render_svg({kl, steps}));
+  std::ostringstream md;
+  md << "## RLHF: reward model, PPO and GRPO against the true preference\n\n"
+     << "Open-ended prompts about people of the SFT half (\"Tell me about X\", \"Write a short bio of X\", ...); "
+     << rm.data.prompts << " prompts x " << rm.data.responses / std::max<long>(1, rm.data.prompts)
+     << " responses of the chat model, ranked by the hidden gold score (facts stated, none invented, no repetition, "
+        "8-80 words) through a rater with noise; " << rm.data.pairs << " pairs, " << percent(rm.data.rater_agreement)
+     << " of them agree with the true preference.\n\n"
+     << "| reward model | held-out pairs | accuracy before | accuracy after | length-only baseline | time (s) |\n"
+     << "|---|---|---|---|---|---|\n| Bradley-Terry, SFT trunk + scalar head | " << rm.rm.heldout_pairs << " | "
+     << percent(rm.rm.before.accuracy) << " | " << percent(rm.rm.after.accuracy) << " | "
+     << percent(rm.rm.length_baseline) << " | " << fixed(rm.seconds, 1) << " |\n\n"
+     << "![proxy and gold](plots/rlhf.svg)\n\n"
+     << "Evaluation: " << r.sft.samples << " fresh samples per policy on open prompts about the SFT half's people "
+        "(the RL prompts' distribution), the same prompts and sampling seeds for every policy.\n\n"
+     << "| policy | RL steps | gold score | proxy score | mean length | models + gradients + optimizer (MiB) | "
+        "time per step (s) |\n|---|---|---|---|---|---|---|\n"
+     << "| SFT | 0 | " << fixed(r.sft.gold, 3) << " | " << fixed(r.sft.proxy, 3) << " | " << fixed(r.sft.length, 1)
+     << " | - | - |\n";
+  for (const RlhfRoute* x : {&r.ppo, &r.grpo})
+    md << "| " << x->name << " | " << x->steps << " | " << fixed(x->eval.gold, 3) << " | " << fixed(x->eval.proxy, 3)
+       << " | " << fixed(x->eval.length, 1) << " | " << fixed(x->model_mib, 1) << " | " << fixed(x->seconds_per_step, 2)
+       << " |\n";
+  md << "\nPPO holds four models (actor and critic trained, reference and reward model frozen); GRPO two (the "
+        "policy trained, the reward model frozen; no reference at beta 0, no critic). Activations are not counted.\n\n";
+  return md.str();
+}
+
+nlohmann::json rlhf_report_json(const RmStageRecord& rm, const RlhfStageRecord& r) {
+  auto ev = [](const GoldEval& e) {
+    return nlohmann::json{{"samples", e.samples}, {"gold", e.gold}, {"proxy", e.proxy}, {"length", e.length}};
+  };
+  auto route = [&](const RlhfRoute& x) {
+    return nlohmann::json{{"steps", x.steps}, {"seconds", x.seconds}, {"seconds_per_step", x.seconds_per_step},
+                          {"model_mib", x.model_mib}, {"eval", ev(x.eval)}, {"out_dir", x.out_dir}};
+  };
+  nlohmann::json j;
+  j["preferences"] = {{"prompts", rm.data.prompts}, {"pairs", rm.data.pairs},
+                      {"rater_agreement", rm.data.rater_agreement}};
+  j["reward_model"] = {{"heldout_pairs", rm.rm.heldout_pairs}, {"accuracy_before", rm.rm.before.accuracy},
+                       {"accuracy", rm.rm.after.accuracy}, {"length_baseline", rm.rm.length_baseline},
+                       {"model", rm.rm.model_dir}};
+  if (r.ran) j["sft"] = ev(r.sft), j["ppo"] = route(r.ppo), j["grpo"] = route(r.grpo);
+  return j;
+}
+
+}  // namespace llmforge
