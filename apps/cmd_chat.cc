@@ -33,6 +33,7 @@ int run_chat(int argc, char** argv) {
       .add("system", "", "system prompt")
       .add("max-tokens", "512", "tokens per reply at most");
   add_precision_option(opts);
+  add_weights_option(opts);
   add_sampler_options(opts, SamplerSettings{});
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
@@ -45,7 +46,7 @@ int run_chat(int argc, char** argv) {
   if (max_tokens <= 0) ErrorBuilder("cli") << "--max-tokens must be positive";
   std::string system = opts.get("system");
   std::vector<ChatMessage> turns;
-  BatchGenerator gen(*model, &tok, 1);
+  BatchGenerator gen(*model, &tok, 1, 0, weights_from_options(opts));
   std::printf("llmforge chat (%s). /help for commands, Ctrl-D to leave.\n", dir.c_str());
 
   while (auto line = read_line("> ")) {

@@ -10,7 +10,7 @@
 //                       (micro-batches per process per step)
 //   run, checkpoints    --out --steps --seed --eval-every --checkpoint-every --keep
 //                       --max-bad-steps --log-interval --resume
-//   precision, threads  --precision --threads
+//   precision, threads  --precision --threads --weights
 //   sampling            infer/sampler_options.h (--temperature --top-k ...)
 #pragma once
 
@@ -20,6 +20,7 @@
 
 #include "core/cli_options.h"
 #include "kernels/precision.h"
+#include "kernels/weights.h"
 #include "model/config.h"
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
@@ -58,6 +59,11 @@ RunSettings run_from_options(const CliOptions& opts);  // checks the intervals
 
 void add_precision_option(CliOptions& opts);
 Precision precision_from_options(const CliOptions& opts);
+
+// --weights f32|bf16|q8_0: the type inference stores and multiplies the matrices in
+// (generate, chat, serve; infer/weight_store.h).
+void add_weights_option(CliOptions& opts);
+WeightType weights_from_options(const CliOptions& opts);
 
 // --threads: worker threads of `what` (0: all cores). Matrix products use
 // OMP_NUM_THREADS instead.

@@ -59,6 +59,7 @@ struct SchedulerOptions {
   int max_batch = 32;  // sequences decoded together
   int max_queue = 64;  // jobs waiting for a slot; more get 503
   int max_len = 0;     // context per sequence (0: the model's)
+  WeightType weights = WeightType::kF32;  // inference weight storage (infer/weight_store.h)
 };
 
 struct SchedulerStats {
