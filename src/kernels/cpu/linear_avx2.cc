@@ -20,6 +20,17 @@ inline float hsum(__m256 v) {
 
 inline void store(float* y, float v, bool acc) { *y = acc ? *y + v : v; }
 
+// Rows are read four at a time, each only K values long, which is too short a stream
+// for the hardware prefetcher to reach full speed on; each load therefore also asks
+// for the same place eight rows (two tiles) ahead. bench_linear --cpu-time, one
+// thread, 46M shape: q8_0 7.5 -> 12 GB/s, bf16 10 -> 14 GB/s (f32 unchanged at ~16);
+// one tile ahead gained about half as much, four tiles nothing more. Harmless past
+// the end of the matrix (a prefetch never faults).
+template <typename T>
+inline void prefetch(const T* p) {
+  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+}
+
 // Eight bf16 values widened to fp32 (a bf16 is the top half of an fp32).
 inline __m256 load_bf16(const uint16_t* p) {
   __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -30,13 +41,14 @@ inline __m256 load_f32(const float* p) { return _mm256_loadu_ps(p); }
 
 // One row of x against rows w[0..R) (R <= 4) of a matrix whose values load via L.
 template <int R, typename T, __m256 (*L)(const T*), float (*S)(T)>
-inline void dot_rows(const float* x, const T* const* w, int k, float* out) {
+inline void dot_rows(const float* x, const T* const* w, int k, float* out, size_t ahead) {
   __m256 a[R], b[R];
   for (int r = 0; r < R; ++r) a[r] = b[r] = _mm256_setzero_ps();
   int i = 0;
   for (; i + 16 <= k; i += 16) {
     const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
     for (int r = 0; r < R; ++r) {
+      if (ahead) prefetch(w[r] + i + ahead);
       a[r] = _mm256_fmadd_ps(L(w[r] + i), x0, a[r]);
       b[r] = _mm256_fmadd_ps(L(w[r] + i + 8), x1, b[r]);
     }
@@ -62,13 +74,15 @@ inline float bf16_value(uint16_t h) {
 
 template <typename T, __m256 (*L)(const T*), float (*S)(T)>
 void rows(const float* x, int m, const T* w, int k, float* y, int ldy, int j0, int j1, bool acc) {
+  const size_t ahead = 8 * size_t(k);  // two tiles of four rows ahead
   int j = j0;
   for (; j + 4 <= j1; j += 4) {
     const T* wr[4] = {w + size_t(j) * k, w + size_t(j + 1) * k, w + size_t(j + 2) * k,
                       w + size_t(j + 3) * k};
     for (int i = 0; i < m; ++i) {
       float out[4];
-      dot_rows<4, T, L, S>(x + size_t(i) * k, wr, k, out);
+      // Only the first row of x streams from memory; later rows find the tile cached.
+      dot_rows<4, T, L, S>(x + size_t(i) * k, wr, k, out, i == 0 ? ahead : 0);
       for (int r = 0; r < 4; ++r) store(y + size_t(i) * ldy + j + r, out[r], acc);
     }
   }
@@ -76,7 +90,7 @@ void rows(const float* x, int m, const T* w, int k, float* y, int ldy, int j0, i
     const T* wr[1] = {w + size_t(j) * k};
     for (int i = 0; i < m; ++i) {
       float out[1];
-      dot_rows<1, T, L, S>(x + size_t(i) * k, wr, k, out);
+      dot_rows<1, T, L, S>(x + size_t(i) * k, wr, k, out, 0);
       store(y + size_t(i) * ldy + j, out[0], acc);
     }
   }
@@ -87,7 +101,7 @@ void rows(const float* x, int m, const T* w, int k, float* y, int ldy, int j0, i
 // int16 sums (at most 2 * 127 * 127) from saturating.
 template <int R>
 inline void q8_dot_rows(const int8_t* xq, const float* xd, const int8_t* const* wq,
-                        const float* const* wd, int nb, float* out) {
+                        const float* const* wd, int nb, float* out, size_t ahead) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 a[R];
   for (int r = 0; r < R; ++r) a[r] = _mm256_setzero_ps();
@@ -96,6 +110,7 @@ inline void q8_dot_rows(const int8_t* xq, const float* xd, const int8_t* const* 
     const __m256i ax = _mm256_sign_epi8(xv, xv);
     const float dx = xd[b];
     for (int r = 0; r < R; ++r) {
+      if (ahead && (b & 1) == 0) prefetch(wq[r] + 32 * b + ahead);  // one line per two blocks
       const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq[r] + 32 * b));
       const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(wv, xv)), ones);
       a[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(wd[r][b] * dx), a[r]);
@@ -126,7 +141,8 @@ void q8_rows(const int8_t* xq, const float* xd, int m, const int8_t* wq, const f
     for (int r = 0; r < 4; ++r) wr[r] = wq + size_t(j + r) * k, ws[r] = wd + size_t(j + r) * nb;
     for (int i = 0; i < m; ++i) {
       float out[4];
-      q8_dot_rows<4>(xq + size_t(i) * k, xd + size_t(i) * nb, wr, ws, nb, out);
+      q8_dot_rows<4>(xq + size_t(i) * k, xd + size_t(i) * nb, wr, ws, nb, out,
+                     i == 0 ? 8 * size_t(k) : 0);
       for (int r = 0; r < 4; ++r) store(y + size_t(i) * ldy + j + r, out[r], acc);
     }
   }
@@ -135,7 +151,7 @@ void q8_rows(const int8_t* xq, const float* xd, int m, const int8_t* wq, const f
     const float* ws[1] = {wd + size_t(j) * nb};
     for (int i = 0; i < m; ++i) {
       float out[1];
-      q8_dot_rows<1>(xq + size_t(i) * k, xd + size_t(i) * nb, wr, ws, nb, out);
+      q8_dot_rows<1>(xq + size_t(i) * k, xd + size_t(i) * nb, wr, ws, nb, out, 0);
       store(y + size_t(i) * ldy + j, out[0], acc);
     }
   }
