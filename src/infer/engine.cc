@@ -65,6 +65,15 @@ void InferenceEngine::linear(const float* a, const WeightMatrix& w, float* c, in
   kernels_.linear(c, a, w, m, acc);
 }
 
+void InferenceEngine::linear_group(const float* a, const WeightMatrix* ws, float* const* cs,
+                                   int count, int m) {
+  if (model_.precision() != Precision::kFp32) {
+    for (int i = 0; i < count; ++i) linear(a, ws[i], cs[i], m, false);
+    return;
+  }
+  kernels_.linear_group(cs, a, ws, count, m, false);
+}
+
 void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int* positions, int n,
                               const int* logit_rows, int n_logit_rows, float* logits) {
   const ModelConfig& c = model_.config();
@@ -119,9 +128,9 @@ void InferenceEngine::layer_forward(int l, int n) {
   kernels_.rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.attn_norm, n, C,
                                    c.norm_eps);
   const WeightStore::Layer& W = weights_.layer(l);
-  linear(norm_.data(), W.wq, q_.data(), n, false);
-  linear(norm_.data(), W.wk, k_.data(), n, false);
-  linear(norm_.data(), W.wv, v_.data(), n, false);
+  const WeightMatrix qkv[3] = {W.wq, W.wk, W.wv};
+  float* const qkv_out[3] = {q_.data(), k_.data(), v_.data()};
+  linear_group(norm_.data(), qkv, qkv_out, 3, n);
   kernels_.rope_forward(q_.data(), rope_, 1, n, c.n_heads, HD);
   kernels_.rope_forward(k_.data(), rope_, 1, n, c.n_kv_heads, HD);
   float* kc = cache_.k(l);
@@ -135,8 +144,9 @@ void InferenceEngine::layer_forward(int l, int n) {
 
   kernels_.rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.mlp_norm, n, C,
                                    c.norm_eps);
-  linear(norm_.data(), W.w_gate, gate_.data(), n, false);
-  linear(norm_.data(), W.w_up, up_.data(), n, false);
+  const WeightMatrix gate_up[2] = {W.w_gate, W.w_up};
+  float* const gate_up_out[2] = {gate_.data(), up_.data()};
+  linear_group(norm_.data(), gate_up, gate_up_out, 2, n);
   kernels_.swiglu_forward(h_.data(), gate_.data(), up_.data(), size_t(n) * F);
   linear(h_.data(), W.w_down, x_.data(), n, true);  // x += h Wdown^T
 }

@@ -55,6 +55,8 @@ class InferenceEngine {
   void layer_forward(int l, int n);
   // c (m, w.n) [+]= a (m, w.k) W^T.
   void linear(const float* a, const WeightMatrix& w, float* c, int m, bool acc);
+  // cs[i] (m, ws[i].n) = a ws[i]^T for `count` matrices sharing the input a.
+  void linear_group(const float* a, const WeightMatrix* ws, float* const* cs, int count, int m);
 
   const Model& model_;
   const KernelBackend& kernels_;

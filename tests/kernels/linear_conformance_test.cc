@@ -141,6 +141,43 @@ TEST_P(LinearConformance, StoredWeightProductsMatchReferences) {
   }
 }
 
+TEST_P(LinearConformance, GroupedProductsMatchOneByOne) {
+  const KernelBackend& kb = *GetParam();
+  const int k = 96;
+  const int ns[3] = {40, 9, 64};
+  for (WeightType t : {WeightType::kF32, WeightType::kBf16, WeightType::kQ8_0}) {
+    for (int m : {1, 3, 9}) {
+      const auto x = random_vector(size_t(m) * k, 50 + m);
+      DeviceArray<float> dx(kb, x.size());
+      dx.copy_from_host(x.data(), x.size());
+      std::vector<Stored> stored;
+      std::vector<DeviceArray<uint8_t>> dws;
+      std::vector<DeviceArray<float>> dys;
+      WeightMatrix ws[3];
+      float* ys[3];
+      for (int i = 0; i < 3; ++i) {
+        stored.push_back(store(random_vector(size_t(ns[i]) * k, 60 + i, 0.05f), t, ns[i], k));
+        dws.emplace_back(kb, stored[i].bytes.size());
+        dws[i].copy_from_host(stored[i].bytes.data(), stored[i].bytes.size());
+        dys.emplace_back(kb, size_t(m) * ns[i]);
+        ws[i] = WeightMatrix{t, ns[i], k, dws[i].data(), nullptr};
+        if (t == WeightType::kQ8_0)
+          ws[i].scales = reinterpret_cast<const float*>(dws[i].data() + size_t(ns[i]) * k);
+      }
+      for (int i = 0; i < 3; ++i) ys[i] = dys[i].data();
+      kb.linear_group(ys, dx.data(), ws, 3, m, false);
+      const std::vector<float> xin = t == WeightType::kQ8_0 ? quantized_activations(x) : x;
+      for (int i = 0; i < 3; ++i) {
+        std::vector<float> got(size_t(m) * ns[i]);
+        dys[i].copy_to_host(got.data(), got.size());
+        const std::vector<float> none(got.size());
+        const double err = normalized_error(got, product(xin, stored[i].values, none, m, ns[i], k, false));
+        EXPECT_LE(err, 1e-5) << weight_type_name(t) << " m " << m << " matrix " << i;
+      }
+    }
+  }
+}
+
 TEST_P(LinearConformance, WeightRowsWidenStoredRowsExactly) {
   const KernelBackend& kb = *GetParam();
   const int v = 11, c = 64;

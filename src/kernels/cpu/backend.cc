@@ -41,6 +41,7 @@ const KernelBackend& cpu_backend() {
       .attention_decode = cpu::attention_decode,
       .kv_cache_write = cpu::kv_cache_write,
       .linear = cpu::linear,
+      .linear_group = cpu::linear_group,
       .weight_rows = cpu::weight_rows,
       .swiglu_forward = cpu::swiglu_forward,
       .swiglu_backward = cpu::swiglu_backward,

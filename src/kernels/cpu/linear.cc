@@ -81,17 +81,56 @@ void q8_rows(const int8_t* xq, const float* xd, int m, const int8_t* wq, const f
   }
 }
 
-// Runs body(j0, j1) on each OpenMP thread over its share of the n output rows, in
-// groups of four (the kernels' row tile), so every thread streams its own weights.
-template <typename Body>
-void split_rows(int n, const Body& body) {
+// Thread t's share of n output rows, in groups of four (the kernels' row tile), so
+// every thread streams its own weights.
+void slice(int n, int t, int nt, int* j0, int* j1) {
   const int groups = (n + 3) / 4;
-#pragma omp parallel
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int g0 = int(int64_t(groups) * t / nt), g1 = int(int64_t(groups) * (t + 1) / nt);
-    const int j0 = std::min(n, g0 * 4), j1 = std::min(n, g1 * 4);
-    if (j0 < j1) body(j0, j1);
+  *j0 = std::min(n, int(int64_t(groups) * t / nt) * 4);
+  *j1 = std::min(n, int(int64_t(groups) * (t + 1) / nt) * 4);
+}
+
+// x quantized for q8_0 products: q (m, k), d (m, k/32), per-thread scratch that grows
+// to the largest input seen (no steady-state allocation).
+struct QuantizedRows {
+  const int8_t* q;
+  const float* d;
+};
+QuantizedRows quantize_rows(const float* x, int m, int k) {
+  thread_local std::vector<int8_t> xq;
+  thread_local std::vector<float> xd;
+  const int nb = k / kQ8BlockValues;
+  if (xq.size() < size_t(m) * k) xq.resize(size_t(m) * k);
+  if (xd.size() < size_t(m) * nb) xd.resize(size_t(m) * nb);
+  int8_t* q = xq.data();
+  float* d = xd.data();
+#pragma omp parallel for schedule(static) if (m > 1)
+  for (int i = 0; i < m; ++i) quantize_row_q8(x + size_t(i) * k, k, q + size_t(i) * k, d + size_t(i) * nb);
+  return {q, d};
+}
+
+// Outputs [j0, j1) of y (m, w.n) through the kernel for w's type.
+void rows(const WeightMatrix& w, const float* x, QuantizedRows xq, int m, float* y, int j0,
+          int j1, bool acc, bool simd) {
+  const int n = w.n, k = w.k;
+  switch (w.type) {
+    case WeightType::kF32: {
+      const float* wf = static_cast<const float*>(w.data);
+      if (simd) avx2::f32_rows(x, m, wf, k, y, n, j0, j1, acc);
+      else f32_rows(x, m, wf, k, y, n, j0, j1, acc);
+      return;
+    }
+    case WeightType::kBf16: {
+      const uint16_t* wb = static_cast<const uint16_t*>(w.data);
+      if (simd) avx2::bf16_rows(x, m, wb, k, y, n, j0, j1, acc);
+      else bf16_rows(x, m, wb, k, y, n, j0, j1, acc);
+      return;
+    }
+    case WeightType::kQ8_0: {
+      const int8_t* wq = static_cast<const int8_t*>(w.data);
+      if (simd) avx2::q8_rows(xq.q, xq.d, m, wq, w.scales, k, y, n, j0, j1, acc);
+      else q8_rows(xq.q, xq.d, m, wq, w.scales, k, y, n, j0, j1, acc);
+      return;
+    }
   }
 }
 
@@ -128,56 +167,46 @@ void quantize_row_q8(const float* x, int k, int8_t* q, float* d) {
 }
 
 void linear(float* y, const float* x, const WeightMatrix& w, int m, bool accumulate) {
-  LLMF_CHECK(m > 0 && w.n > 0 && w.k > 0 && w.data) << "linear dims " << m << "x" << w.n << "x" << w.k;
-  const int n = w.n, k = w.k;
-  const bool simd = use_avx2();
-  switch (w.type) {
-    case WeightType::kF32: {
-      const float* wf = static_cast<const float*>(w.data);
-      if (m > kMaxMatvecRows) {
-        matmul(x, wf, y, m, n, k, false, true, accumulate, Precision::kFp32);
-        return;
-      }
-      split_rows(n, [&](int j0, int j1) {
-        if (simd) avx2::f32_rows(x, m, wf, k, y, n, j0, j1, accumulate);
-        else f32_rows(x, m, wf, k, y, n, j0, j1, accumulate);
-      });
-      return;
-    }
-    case WeightType::kBf16: {
-      if (m > kMaxMatvecRows) {
-        bf16_gemm(y, x, w, m, accumulate);
-        return;
-      }
-      const uint16_t* wb = static_cast<const uint16_t*>(w.data);
-      split_rows(n, [&](int j0, int j1) {
-        if (simd) avx2::bf16_rows(x, m, wb, k, y, n, j0, j1, accumulate);
-        else bf16_rows(x, m, wb, k, y, n, j0, j1, accumulate);
-      });
-      return;
-    }
-    case WeightType::kQ8_0: {
-      LLMF_CHECK(k % kQ8BlockValues == 0) << "q8_0 rows of " << k << " values";
-      // Per-thread scratch that grows to the largest input seen (no steady-state allocation).
-      thread_local std::vector<int8_t> xq;
-      thread_local std::vector<float> xd;
-      const int nb = k / kQ8BlockValues;
-      if (xq.size() < size_t(m) * k) xq.resize(size_t(m) * k);
-      if (xd.size() < size_t(m) * nb) xd.resize(size_t(m) * nb);
-      int8_t* q = xq.data();
-      float* d = xd.data();
-      if (m == 1) {
-        quantize_row_q8(x, k, q, d);
+  float* const ys[1] = {y};
+  linear_group(ys, x, &w, 1, m, accumulate);
+}
+
+void linear_group(float* const* ys, const float* x, const WeightMatrix* ws, int count, int m,
+                  bool accumulate) {
+  LLMF_CHECK(m > 0 && count > 0) << "linear of " << m << " rows through " << count << " matrices";
+  bool any_q8 = false;
+  for (int i = 0; i < count; ++i) {
+    const WeightMatrix& w = ws[i];
+    LLMF_CHECK(w.n > 0 && w.k == ws[0].k && w.data) << "linear matrix " << i << ": " << w.n << "x" << w.k;
+    LLMF_CHECK(w.type != WeightType::kQ8_0 || w.k % kQ8BlockValues == 0) << "q8_0 rows of " << w.k;
+    any_q8 = any_q8 || w.type == WeightType::kQ8_0;
+  }
+  if (m > kMaxMatvecRows) {  // prefill: GEMMs for fp32 and bf16, q8_0 kernels as they are
+    bool rest = false;
+    for (int i = 0; i < count; ++i) {
+      const WeightMatrix& w = ws[i];
+      if (w.type == WeightType::kF32) {
+        matmul(x, static_cast<const float*>(w.data), ys[i], m, w.n, w.k, false, true, accumulate,
+               Precision::kFp32);
+      } else if (w.type == WeightType::kBf16) {
+        bf16_gemm(ys[i], x, w, m, accumulate);
       } else {
-#pragma omp parallel for schedule(static)
-        for (int i = 0; i < m; ++i) quantize_row_q8(x + size_t(i) * k, k, q + size_t(i) * k, d + size_t(i) * nb);
+        rest = true;
       }
-      const int8_t* wq = static_cast<const int8_t*>(w.data);
-      split_rows(n, [&](int j0, int j1) {
-        if (simd) avx2::q8_rows(q, d, m, wq, w.scales, k, y, n, j0, j1, accumulate);
-        else q8_rows(q, d, m, wq, w.scales, k, y, n, j0, j1, accumulate);
-      });
-      return;
+    }
+    if (!rest) return;
+  }
+  const QuantizedRows xq = any_q8 ? quantize_rows(x, m, ws[0].k) : QuantizedRows{nullptr, nullptr};
+  const bool simd = use_avx2(), many = m > kMaxMatvecRows;
+  // One parallel region for all the matrices: each thread streams its share of each.
+#pragma omp parallel
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    for (int i = 0; i < count; ++i) {
+      if (many && ws[i].type != WeightType::kQ8_0) continue;  // done by the GEMM above
+      int j0, j1;
+      slice(ws[i].n, t, nt, &j0, &j1);
+      if (j0 < j1) rows(ws[i], x, xq, m, ys[i], j0, j1, accumulate, simd);
     }
   }
 }

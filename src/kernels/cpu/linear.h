@@ -20,6 +20,10 @@
 namespace llmforge::cpu {
 
 void linear(float* y, const float* x, const WeightMatrix& w, int m, bool accumulate);
+// The same x through `count` matrices of equal K (q, k, v; gate, up) in one parallel
+// region: ys[i] (M, ws[i].n) [+]= x W_i^T.
+void linear_group(float* const* ys, const float* x, const WeightMatrix* ws, int count, int m,
+                  bool accumulate);
 
 // out (N, K) = rows tokens[0..n) of `table` widened to fp32 (embedding lookup).
 void weight_rows(float* out, const int32_t* tokens, const WeightMatrix& table, int n);
