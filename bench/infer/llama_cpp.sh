@@ -11,8 +11,8 @@
 #   cmake --build build --target llama-bench llama-cli -j2
 # Usage: LLAMA_CPP_BIN_DIR=/path/to/llama.cpp/build/bin bench/infer/llama_cpp.sh
 #          [--models 46M,124M] [--types f32,bf16,q8_0] [--repeats 3] [--work DIR]
-# Random-init models (speed does not depend on training); the tokenizer is trained on
-# the repository's own text. Both programs run under the same default OpenMP settings.
+# Random-init models (speed does not depend on training): 46M = the "medium" pretrain
+# shape with a 4096 vocabulary (untied), 124M = the "gpt2" preset (50304, tied). Both programs run under the same default OpenMP settings.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${LLMFORGE_BUILD_DIR:-$root/build}"
@@ -44,21 +44,30 @@ declare -A shape=(
   [124M]="--dim 768 --layers 12 --heads 12 --ffn 2048 --vocab 50304 --seq 1024 --tied"
 )
 mkdir -p "$work"
-if [ ! -f "$work/tok/tokenizer.json" ]; then
-  find "$root/src" "$root/docs" "$root/README.md" -name '*.md' -o -name '*.cc' -o -name '*.h' |
-    head -400 > "$work/corpus-files.txt"
-  "$lf" tokenizer train --out "$work/tok" --vocab-size 4096 $(cat "$work/corpus-files.txt") > /dev/null
-fi
+# A tokenizer per vocabulary size, as large as the model's (a random model emits any
+# id, and generate must be able to print it): 50304 tokens need tens of MB of varied
+# text, for which Debian's Python sources serve (python3 is a project dependency).
+# A few minutes, once per work directory.
+tokenizer_for() {  # vocab -> directory
+  local d="$work/tok-$1"
+  if [ ! -f "$d/tokenizer.json" ]; then
+    find /usr/lib/python3.11 /usr/lib/python3/dist-packages -name '*.py' 2> /dev/null | sort |
+      head -3000 > "$work/corpus-files.txt"
+    "$lf" tokenizer train --out "$d" --vocab-size "$1" $(cat "$work/corpus-files.txt") > /dev/null
+  fi
+  echo "$d"
+}
 IFS=, read -ra model_list <<<"$models"
 IFS=, read -ra type_list <<<"$types"
 for m in "${model_list[@]}"; do
   dir="$work/$m"
-  if [ ! -f "$dir/model.safetensors" ]; then
+  tok=$(tokenizer_for "$(sed -n 's/.*--vocab \([0-9]*\).*/\1/p' <<<"${shape[$m]}")")
+  if [ ! -f "$dir/model.safetensors" ] || ! cmp -s "$tok/tokenizer.json" "$dir/tokenizer.json"; then
     "$lf" init --out "$dir" ${shape[$m]} > /dev/null
-    cp "$work/tok/tokenizer.json" "$work/tok/tokenizer.tiktoken" "$dir/"
+    cp "$tok/tokenizer.json" "$tok/tokenizer.tiktoken" "$dir/"
   fi
   for t in "${type_list[@]}"; do
-    [ -f "$dir/model-$t.gguf" ] || "$lf" export gguf --model "$dir" --out "$dir/model-$t.gguf" --type "$t" > /dev/null
+    [ "$dir/model-$t.gguf" -nt "$dir/tokenizer.json" ] || "$lf" export gguf --model "$dir" --out "$dir/model-$t.gguf" --type "$t" > /dev/null
   done
 done
 
