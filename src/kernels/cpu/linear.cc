@@ -20,7 +20,8 @@ namespace {
 
 // Rows of x above which fp32/bf16 products go to oneDNN: up to a handful of rows the
 // hand-written kernels stream the weights once for all of them; past that a GEMM's
-// blocking does more arithmetic per weight byte (measured with bench_linear).
+// blocking does more arithmetic per weight byte. bench_linear --cpu-time, one thread,
+// 46M fp32 step: 4 rows 17.7 ms ours vs 23.1 ms oneDNN; 8 rows 31.4 vs 30.8 ms.
 constexpr int kMaxMatvecRows = 4;
 // Weight rows widened to fp32 per oneDNN call on the bf16 many-rows path.
 constexpr int kWidenChunk = 256;
