@@ -38,6 +38,7 @@ int run_chat(int argc, char** argv) {
       .add("system", "", "system prompt")
       .add("max-tokens", "512", "tokens per reply at most");
   add_precision_option(opts);
+  add_weights_option(opts);
   add_sampler_options(opts, SamplerSettings{});
   add_tool_options(opts);
   if (!opts.parse(argc, argv)) return 0;
@@ -51,7 +52,7 @@ int run_chat(int argc, char** argv) {
   if (max_tokens <= 0) ErrorBuilder("cli") << "--max-tokens must be positive";
   std::string system = opts.get("system");
   std::vector<ChatMessage> turns;
-  BatchGenerator gen(*model, &tok, 1);
+  BatchGenerator gen(*model, &tok, 1, 0, weights_from_options(opts));
   std::unique_ptr<search::SearchIndex> index;
   if (!opts.get("index").empty()) index = std::make_unique<search::SearchIndex>(opts.get("index"));
   const ToolSettings tool_settings = tool_settings_from_options(opts);

@@ -35,6 +35,8 @@ int run_generate(int argc, char** argv) {
   add_tool_options(opts);
   opts.allow_positional("prompt", "text to continue");
   add_precision_option(opts);
+  add_weights_option(opts);
+  opts.add_flag("ignore-eos", "keep generating past the end-of-text token (benchmarks)");
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
   if (dir.empty()) ErrorBuilder("cli") << "--model DIR is required";
@@ -58,13 +60,14 @@ int run_generate(int argc, char** argv) {
   } else {
     if (opts.get_bool("bos")) req.prompt.push_back(int32_t(tok.bos_id()));
     for (uint32_t id : tok.encode(prompt, AllowedSpecial::as_text())) req.prompt.push_back(int32_t(id));
-    if (auto end = tok.special_token_id("<|bos|>")) req.stop_tokens = {int32_t(*end)};
+    if (auto end = tok.special_token_id("<|bos|>"); end && !opts.get_bool("ignore-eos"))
+      req.stop_tokens = {int32_t(*end)};
   }
   if (req.prompt.empty()) ErrorBuilder("cli") << "empty prompt (give --prompt TEXT)";
 
   check_kv_cache_fits(model->config(), n, model->config().max_seq_len,
                       "pass a smaller --n, or check max_position_embeddings in config.json");
-  BatchGenerator gen(*model, &tok, n);
+  BatchGenerator gen(*model, &tok, n, 0, weights_from_options(opts));
   if (!opts.get("index").empty()) {
     if (!opts.get_bool("chat") || n != 1) ErrorBuilder("cli") << "--index needs --chat and --n 1";
     search::SearchIndex index(opts.get("index"));
@@ -120,9 +123,10 @@ int run_generate(int argc, char** argv) {
   const double decode_s = std::max(1e-9, total_s - prefill_s);
   std::fprintf(stderr,
                "[generate] prompt %zu tokens x %d: prefill %.3f s; %lld tokens decoded in %.3f s "
-               "(%.1f tok/s)\n",
+               "(%.1f tok/s); weights %s, %.2f MB per decode step\n",
                req.prompt.size(), n, prefill_s, (long long)gen.decoded_tokens(), decode_s,
-               gen.decoded_tokens() / decode_s);
+               gen.decoded_tokens() / decode_s, weight_type_name(gen.engine().weights().type()),
+               gen.engine().weights().bytes_per_token() / 1e6);
   return 0;
 }
 

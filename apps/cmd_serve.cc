@@ -46,6 +46,7 @@ int run_serve(int argc, char** argv) {
       .add("body-timeout", "30", "seconds a client then has to send the body");
   add_precision_option(opts);
   add_tool_options(opts);
+  add_weights_option(opts);
   if (!opts.parse(argc, argv)) return 0;
   const std::string dir = opts.get("model");
   if (dir.empty()) ErrorBuilder("cli") << "--model DIR is required";
@@ -61,6 +62,7 @@ int run_serve(int argc, char** argv) {
   so.scheduler.max_batch = int(opts.get_int("max-batch"));
   so.scheduler.max_queue = int(opts.get_int("max-queue"));
   so.scheduler.max_len = int(opts.get_int("context"));
+  so.scheduler.weights = weights_from_options(opts);
   so.max_body_bytes = size_t(opts.get_int("max-body"));
   so.limits.max_tokens = int(opts.get_int("max-tokens"));
   so.limits.default_max_tokens = int(opts.get_int("default-max-tokens"));

@@ -157,6 +157,16 @@ Precision precision_from_options(const CliOptions& opts) {
   return parse_precision(opts.get("precision"));
 }
 
+void add_weights_option(CliOptions& opts) {
+  opts.add("weights", "f32",
+           "inference weight storage: f32, bf16 or q8_0 (GGUF's 8-bit blocks; fewer bytes per "
+           "token, faster decode)");
+}
+
+WeightType weights_from_options(const CliOptions& opts) {
+  return parse_weight_type(opts.get("weights"));
+}
+
 void add_threads_option(CliOptions& opts, const std::string& what) {
   opts.add("threads", "0", what + " threads (0: all cores)");
 }

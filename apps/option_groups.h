@@ -10,7 +10,7 @@
 //                       (micro-batches per process per step)
 //   run, checkpoints    --out --steps --seed --eval-every --checkpoint-every --keep
 //                       --max-bad-steps --log-interval --resume
-//   precision, threads  --precision --threads
+//   precision, threads  --precision --threads --weights
 //   sampling            infer/sampler_options.h (--temperature --top-k ...)
 #pragma once
 
@@ -21,6 +21,7 @@
 #include "core/cli_options.h"
 #include "infer/tool_calls.h"
 #include "kernels/precision.h"
+#include "kernels/weights.h"
 #include "model/config.h"
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
@@ -73,6 +74,11 @@ void apply_run_settings(const RunSettings& run, StageConfig& cfg) {
 
 void add_precision_option(CliOptions& opts);
 Precision precision_from_options(const CliOptions& opts);
+
+// --weights f32|bf16|q8_0: the type inference stores and multiplies the matrices in
+// (generate, chat, serve; infer/weight_store.h).
+void add_weights_option(CliOptions& opts);
+WeightType weights_from_options(const CliOptions& opts);
 
 // --threads: worker threads of `what` (0: all cores). Matrix products use
 // OMP_NUM_THREADS instead.

@@ -5,6 +5,7 @@
 // batch 1 bandwidth / (weight bytes per token) is the ceiling; batching divides the
 // bytes per token by the batch size.
 // Usage: bench_infer [--prompt 128] [--steps 64] [--quick] [--only 2M|14M|51M]
+//        bench_infer --bandwidth   (prints the measured read bandwidth in GB/s only)
 #include <omp.h>
 
 #include <algorithm>
@@ -64,6 +65,10 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
     else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+    else if (!std::strcmp(argv[i], "--bandwidth")) {  // the bound alone (bench/infer/llama_cpp.sh)
+      std::printf("%.2f\n", measure_read_bandwidth());
+      return 0;
+    }
   }
   const Shape shapes[] = {{"2M", 128, 4, 4, 4, 384, 4096},
                           {"14M", 384, 6, 6, 6, 1024, 4096},

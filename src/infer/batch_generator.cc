@@ -64,8 +64,9 @@ const char* finish_reason_name(FinishReason r) {
   return "none";
 }
 
-BatchGenerator::BatchGenerator(const Model& model, const Tokenizer* tok, int max_batch, int max_len)
-    : engine_(model, max_batch, max_len), tok_(tok), slots_(max_batch) {
+BatchGenerator::BatchGenerator(const Model& model, const Tokenizer* tok, int max_batch, int max_len,
+                               WeightType weights)
+    : engine_(model, max_batch, max_len, weights), tok_(tok), slots_(max_batch) {
   logits_.resize(size_t(max_batch) * model.config().vocab_size);
 }
 

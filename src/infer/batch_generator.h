@@ -65,7 +65,9 @@ struct SequenceUpdate {
 class BatchGenerator {
  public:
   // `tok` may be null: then no text and no stop strings. `max_len` 0: model context.
-  BatchGenerator(const Model& model, const Tokenizer* tok, int max_batch, int max_len = 0);
+  // `weights`: the engine's weight storage type (infer/weight_store.h).
+  BatchGenerator(const Model& model, const Tokenizer* tok, int max_batch, int max_len = 0,
+                 WeightType weights = WeightType::kF32);
 
   int max_batch() const { return engine_.n_slots(); }
   int max_len() const { return engine_.max_len(); }

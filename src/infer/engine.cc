@@ -21,13 +21,14 @@ int chunk_rows(int remaining) {
 }
 }  // namespace
 
-InferenceEngine::InferenceEngine(const Model& model, int n_slots, int max_len)
+InferenceEngine::InferenceEngine(const Model& model, int n_slots, int max_len, WeightType weights)
     : model_(model),
       kernels_(model.kernels()),
       cache_(
           model.config().n_layers, n_slots,
           max_len > 0 ? std::min(max_len, model.config().max_seq_len) : model.config().max_seq_len,
-          model.config().kv_dim(), model.kernels()) {}
+          model.config().kv_dim(), model.kernels()),
+      weights_(model, weights) {}
 
 void InferenceEngine::ensure_scratch(int n) {
   if (n <= cap_rows_) return;
@@ -54,9 +55,23 @@ void InferenceEngine::ensure_scratch(int n) {
   rope_sin_.reset(kb, N * (c.head_dim() / 2));
 }
 
-void InferenceEngine::matmul(const float* a, const float* b, float* c, int m, int n, int k,
-                             bool acc) {
-  kernels_.matmul(a, b, c, m, n, k, false, true, acc, model_.precision());
+void InferenceEngine::linear(const float* a, const WeightMatrix& w, float* c, int m, bool acc) {
+  // fp32 weights under --precision bf16 keep the rounding products of training.
+  if (w.type == WeightType::kF32 && model_.precision() != Precision::kFp32) {
+    kernels_.matmul(a, static_cast<const float*>(w.data), c, m, w.n, w.k, false, true, acc,
+                    model_.precision());
+    return;
+  }
+  kernels_.linear(c, a, w, m, acc);
+}
+
+void InferenceEngine::linear_group(const float* a, const WeightMatrix* ws, float* const* cs,
+                                   int count, int m) {
+  if (model_.precision() != Precision::kFp32) {
+    for (int i = 0; i < count; ++i) linear(a, ws[i], cs[i], m, false);
+    return;
+  }
+  kernels_.linear_group(cs, a, ws, count, m, false);
 }
 
 void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int* positions, int n,
@@ -86,7 +101,7 @@ void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int
   positions_.copy_from_host(positions, n);
   const float* w = model_.params();
   const ParamLayout& lay = model_.layout();
-  kernels_.embedding_forward(x_.data(), tokens_.data(), w + lay.embed, n, c.dim);
+  kernels_.weight_rows(x_.data(), tokens_.data(), weights_.embed(), n);
   // Row r's rotation uses its own position: a table whose row r holds positions[r],
   // applied as one batch of n "time steps".
   kernels_.rope_table(rope_cos_.data(), rope_sin_.data(), positions_.data(), n, c.head_dim(),
@@ -100,7 +115,7 @@ void InferenceEngine::forward(const int32_t* tokens, const int* slots, const int
   }
   kernels_.rmsnorm_forward(norm_.data(), rstd_.data(), last_.data(), w + lay.final_norm,
                            n_logit_rows, c.dim, c.norm_eps);
-  matmul(norm_.data(), w + lay.lm_head, logits_.data(), n_logit_rows, c.vocab_size, c.dim, false);
+  linear(norm_.data(), weights_.lm_head(), logits_.data(), n_logit_rows, false);
   logits_.copy_to_host(logits, size_t(n_logit_rows) * c.vocab_size);
 }
 
@@ -108,13 +123,14 @@ void InferenceEngine::layer_forward(int l, int n) {
   const ModelConfig& c = model_.config();
   const LayerParams& P = model_.layout().layers[l];
   const float* w = model_.params();
-  const int C = c.dim, F = c.ffn_dim, QD = c.q_dim(), KVD = c.kv_dim(), HD = c.head_dim();
+  const int C = c.dim, F = c.ffn_dim, KVD = c.kv_dim(), HD = c.head_dim();
 
   kernels_.rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.attn_norm, n, C,
                                    c.norm_eps);
-  matmul(norm_.data(), w + P.wq, q_.data(), n, QD, C, false);
-  matmul(norm_.data(), w + P.wk, k_.data(), n, KVD, C, false);
-  matmul(norm_.data(), w + P.wv, v_.data(), n, KVD, C, false);
+  const WeightStore::Layer& W = weights_.layer(l);
+  const WeightMatrix qkv[3] = {W.wq, W.wk, W.wv};
+  float* const qkv_out[3] = {q_.data(), k_.data(), v_.data()};
+  linear_group(norm_.data(), qkv, qkv_out, 3, n);
   kernels_.rope_forward(q_.data(), rope_, 1, n, c.n_heads, HD);
   kernels_.rope_forward(k_.data(), rope_, 1, n, c.n_kv_heads, HD);
   float* kc = cache_.k(l);
@@ -124,14 +140,15 @@ void InferenceEngine::layer_forward(int l, int n) {
   DecodeAttentionShape shape{c.n_heads, c.n_kv_heads, HD, cache_.max_len()};
   kernels_.attention_decode(att_.data(), q_.data(), kc, vc, slots_.data(), positions_.data(), n,
                             shape);
-  matmul(att_.data(), w + P.wo, x_.data(), n, C, QD, true);  // x += att Wo^T
+  linear(att_.data(), W.wo, x_.data(), n, true);  // x += att Wo^T
 
   kernels_.rmsnorm_forward(norm_.data(), rstd_.data(), x_.data(), w + P.mlp_norm, n, C,
                                    c.norm_eps);
-  matmul(norm_.data(), w + P.w_gate, gate_.data(), n, F, C, false);
-  matmul(norm_.data(), w + P.w_up, up_.data(), n, F, C, false);
+  const WeightMatrix gate_up[2] = {W.w_gate, W.w_up};
+  float* const gate_up_out[2] = {gate_.data(), up_.data()};
+  linear_group(norm_.data(), gate_up, gate_up_out, 2, n);
   kernels_.swiglu_forward(h_.data(), gate_.data(), up_.data(), size_t(n) * F);
-  matmul(h_.data(), w + P.w_down, x_.data(), n, C, F, true);  // x += h Wdown^T
+  linear(h_.data(), W.w_down, x_.data(), n, true);  // x += h Wdown^T
 }
 
 void InferenceEngine::prefill(int slot, const int32_t* tokens, int n, int start,

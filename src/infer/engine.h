@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "infer/kv_cache.h"
+#include "infer/weight_store.h"
 #include "kernels/device_array.h"
 #include "model/model.h"
 
@@ -21,13 +22,17 @@ namespace llmforge {
 
 class InferenceEngine {
  public:
-  // `max_len` 0: the model's context (max_position_embeddings).
-  InferenceEngine(const Model& model, int n_slots, int max_len = 0);
+  // `max_len` 0: the model's context (max_position_embeddings). `weights`: the type
+  // the matrices are stored and multiplied in (infer/weight_store.h); with kF32 the
+  // model's own parameters are used, products in the model's precision.
+  InferenceEngine(const Model& model, int n_slots, int max_len = 0,
+                  WeightType weights = WeightType::kF32);
 
   const ModelConfig& config() const { return model_.config(); }
   int n_slots() const { return cache_.n_slots(); }
   int max_len() const { return cache_.max_len(); }
   size_t cache_bytes() const { return cache_.bytes(); }
+  const WeightStore& weights() const { return weights_; }
 
   // Runs rows (token, slot, position) through the model. Rows of the same slot must
   // come in position order, and every position below a row's must already be in the
@@ -48,11 +53,15 @@ class InferenceEngine {
  private:
   void ensure_scratch(int n);
   void layer_forward(int l, int n);
-  void matmul(const float* a, const float* b, float* c, int m, int n, int k, bool acc);
+  // c (m, w.n) [+]= a (m, w.k) W^T.
+  void linear(const float* a, const WeightMatrix& w, float* c, int m, bool acc);
+  // cs[i] (m, ws[i].n) = a ws[i]^T for `count` matrices sharing the input a.
+  void linear_group(const float* a, const WeightMatrix* ws, float* const* cs, int count, int m);
 
   const Model& model_;
   const KernelBackend& kernels_;
   KvCache cache_;
+  WeightStore weights_;
   int cap_rows_ = 0;
   // Scratch for up to cap_rows_ rows: activations, the rows' tokens, slots and
   // positions, their rotary table, and the logits before they go to the host.

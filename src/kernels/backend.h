@@ -25,6 +25,7 @@
 #include <cstdint>
 
 #include "kernels/precision.h"
+#include "kernels/weights.h"
 
 namespace llmforge {
 
@@ -124,6 +125,18 @@ struct KernelBackend {
   // (S,M,KVD) of one layer.
   void (*kv_cache_write)(float* k_cache, float* v_cache, const float* k, const float* v,
                          const int* slot, const int* pos, int n_rows, int kv_dim, int max_len);
+
+  // Inference products with stored weights (kernels/weights.h): y (M,N) [+]= x (M,K)
+  // W^T for w (N,K) in its storage type, fp32 accumulation (q8_0: x quantized to
+  // int8 blocks as ggml does, see cpu/linear.h).
+  void (*linear)(float* y, const float* x, const WeightMatrix& w, int m, bool accumulate);
+  // The same x (M,K) through `count` matrices of equal K at once (q, k, v; gate, up):
+  // ys[i] (M, ws[i].n) [+]= x W_i^T, one pass of the threads instead of one per
+  // matrix (decode runs a hundred small products per token).
+  void (*linear_group)(float* const* ys, const float* x, const WeightMatrix* ws, int count, int m,
+                       bool accumulate);
+  // out (N,C) = rows tokens (N) of a stored table (V,C), widened to fp32.
+  void (*weight_rows)(float* out, const int32_t* tokens, const WeightMatrix& table, int n);
 
   // h = silu(gate) * up, all (N) flat.
   void (*swiglu_forward)(float* h, const float* gate, const float* up, size_t n);

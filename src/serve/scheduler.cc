@@ -112,7 +112,7 @@ const SchedulerOptions& checked(const Model& model, const SchedulerOptions& o) {
 Scheduler::Scheduler(const Model& model, const Tokenizer& tok, SchedulerOptions options)
     : options_(checked(model, options)),
       tok_(tok),
-      generator_(model, &tok, options.max_batch, options.max_len) {
+      generator_(model, &tok, options.max_batch, options.max_len, options.weights) {
   thread_ = std::thread([this] { loop(); });
 }
 

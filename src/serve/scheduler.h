@@ -84,6 +84,7 @@ struct SchedulerOptions {
   int max_len = 0;     // context per sequence (0: the model's)
   ToolRunner search;   // the server's own tool (serve --index); empty: none
   ToolSettings tools;
+  WeightType weights = WeightType::kF32;  // inference weight storage (infer/weight_store.h)
 };
 
 struct SchedulerStats {

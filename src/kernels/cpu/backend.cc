@@ -7,6 +7,7 @@
 #include "kernels/cpu/cross_entropy.h"
 #include "kernels/cpu/embedding.h"
 #include "kernels/cpu/kv_cache.h"
+#include "kernels/cpu/linear.h"
 #include "kernels/cpu/matmul.h"
 #include "kernels/cpu/memory.h"
 #include "kernels/cpu/rmsnorm.h"
@@ -39,6 +40,9 @@ const KernelBackend& cpu_backend() {
       .attention_backward = cpu::attention_backward,
       .attention_decode = cpu::attention_decode,
       .kv_cache_write = cpu::kv_cache_write,
+      .linear = cpu::linear,
+      .linear_group = cpu::linear_group,
+      .weight_rows = cpu::weight_rows,
       .swiglu_forward = cpu::swiglu_forward,
       .swiglu_backward = cpu::swiglu_backward,
       .value_head_forward = cpu::value_head_forward,

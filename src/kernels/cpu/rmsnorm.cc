@@ -9,7 +9,9 @@ namespace llmforge::cpu {
 
 void rmsnorm_forward(float* y, float* rstd, const float* x, const float* w, int n, int c,
                      float eps) {
-#pragma omp parallel for schedule(static)
+  // One decode row is far less work than waking the thread team (inference runs ~100
+  // small ops per token); rows are independent, so the results are the same bits.
+#pragma omp parallel for schedule(static) if (size_t(n) * c >= 16384)
   for (int i = 0; i < n; ++i) {
     const float* xi = x + size_t(i) * c;
     float* yi = y + size_t(i) * c;

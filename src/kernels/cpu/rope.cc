@@ -24,7 +24,8 @@ static void rotate(float* x, const RopeTable& table, int b, int t, int n_head, i
                    float sign) {
   LLMF_CHECK(t <= table.n_pos && head_dim / 2 == table.half) << "rope table too small";
   int half = head_dim / 2;
-#pragma omp parallel for collapse(2) schedule(static)
+  // Serial for a few decode rows (cheaper than a parallel region; same bits).
+#pragma omp parallel for collapse(2) schedule(static) if (size_t(b) * t * n_head * head_dim >= 16384)
   for (int bi = 0; bi < b; ++bi) {
     for (int ti = 0; ti < t; ++ti) {
       const float* c = table.cos + size_t(ti) * half;

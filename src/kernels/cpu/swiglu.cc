@@ -5,7 +5,8 @@
 namespace llmforge::cpu {
 
 void swiglu_forward(float* h, const float* gate, const float* up, size_t n) {
-#pragma omp parallel for simd schedule(static)
+  // Serial for a decode row or two (cheaper than a parallel region; same bits).
+#pragma omp parallel for simd schedule(static) if (parallel : n >= 16384)
   for (size_t i = 0; i < n; ++i) {
     float g = gate[i];
     h[i] = g / (1.0f + std::exp(-g)) * up[i];
