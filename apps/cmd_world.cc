@@ -28,7 +28,7 @@ int run_world(int argc, char** argv) {
       .add("faq-pages", std::to_string(d.faq_pages_per_person), "Q&A pages in the crawl per QA-half person")
       .add("pages-per-warc", "2000", "pages per .warc.gz file")
       .add("post-crawl-people", std::to_string(d.post_crawl_people),
-           "people published after the crawl (pages only in post_crawl/, for the search index)");
+           "people published after the crawl (pages only in post_crawl/, for the search index)")
       .add("nobody-train", std::to_string(d.nobody_train), "strangers (named nowhere) whose refusals may be trained")
       .add("nobody-eval", std::to_string(d.nobody_eval), "strangers only asked about in evaluation (eval/nobody.jsonl)");
   if (!opts.parse(argc, argv)) return 0;

@@ -283,6 +283,8 @@ TEST(World, PostCrawlPeopleAreOnlyInTheSearchCorpus) {
   n = 0;
   while (std::getline(qa, line)) ++n;
   EXPECT_EQ(n, 7 * kAttributeCount);
+}
+
 // The "nobody" group: names that occur nowhere else, drawn from their own stream so
 // that adding the group moved nothing in the rest of the world.
 TEST(World, NobodyGroupOccursNowhereAndLeavesTheRestOfTheWorldAsItWas) {
