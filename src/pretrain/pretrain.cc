@@ -74,20 +74,7 @@ PretrainSummary run_pretraining(const PretrainConfig& cfg, Distributed& dist) {
                              << per_step << " (micro_batch x seq x processes)";
   }
 
-  TrainLoopConfig lc;
-  lc.stage = "pretrain";
-  lc.out_dir = cfg.out_dir;
-  lc.steps = cfg.steps;
-  lc.accum = int(batch_tokens / per_step);
-  lc.schedule = cfg.schedule;
-  lc.adamw = cfg.adamw;
-  lc.eval_every = cfg.eval_every;
-  lc.sample_every = cfg.sample_every;
-  lc.checkpoint_every = cfg.checkpoint_every;
-  lc.keep_checkpoints = cfg.keep_checkpoints;
-  lc.max_bad_steps = cfg.max_bad_steps;
-  lc.resume = cfg.resume;
-  lc.log_interval_s = cfg.log_interval_s;
+  TrainLoopConfig lc = train_loop_config("pretrain", cfg.steps, int(batch_tokens / per_step), cfg);
   lc.size_rows = cfg.micro_batch, lc.size_seq = t;
   TrainLoop loop(lc, dist);
   if (loop.resume_dir() != resume_from) {

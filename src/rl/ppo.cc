@@ -127,21 +127,9 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
 
   const int S = cfg.prompts_per_step * cfg.samples_per_prompt;
   const int n_micro = (S + cfg.micro_batch - 1) / cfg.micro_batch;
-  TrainLoopConfig lc;
-  lc.stage = "ppo";
-  lc.out_dir = cfg.out_dir;
-  lc.steps = cfg.steps;
-  lc.accum = n_micro;
+  TrainLoopConfig lc = train_loop_config("ppo", cfg.steps, n_micro, cfg);
   lc.updates_per_step = cfg.ppo_epochs;
-  lc.schedule = cfg.schedule;
-  lc.adamw = cfg.adamw;
-  lc.checkpoint_every = cfg.checkpoint_every;
-  lc.keep_checkpoints = cfg.keep_checkpoints;
-  lc.max_bad_steps = cfg.max_bad_steps;
-  lc.log_interval_s = cfg.log_interval_s;
-  lc.quiet = cfg.quiet;
   lc.measure_mfu = false;
-  lc.resume = cfg.resume;
   TrainLoop loop(lc, dist);
   const std::string& resume_from = loop.resume_dir();
   std::unique_ptr<Model> actor = load_model(resume_from.empty() ? cfg.policy_dir : resume_from, cfg.precision);

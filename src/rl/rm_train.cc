@@ -141,20 +141,7 @@ RmTrainSummary run_rm_train(const RmTrainConfig& cfg) {
 
   const int accum = (cfg.pairs_per_step + cfg.micro_pairs - 1) / cfg.micro_pairs;
   const long steps_per_epoch = std::max<long>(1, long(train.size()) / (long(accum) * cfg.micro_pairs));
-  TrainLoopConfig lc;
-  lc.stage = "rm";
-  lc.out_dir = cfg.out_dir;
-  lc.steps = steps_per_epoch * cfg.epochs;
-  lc.accum = accum;
-  lc.schedule = cfg.schedule;
-  lc.adamw = cfg.adamw;
-  lc.eval_every = cfg.eval_every;
-  lc.checkpoint_every = cfg.checkpoint_every;
-  lc.keep_checkpoints = cfg.keep_checkpoints;
-  lc.max_bad_steps = cfg.max_bad_steps;
-  lc.resume = cfg.resume;
-  lc.log_interval_s = cfg.log_interval_s;
-  lc.quiet = cfg.quiet;
+  TrainLoopConfig lc = train_loop_config("rm", steps_per_epoch * cfg.epochs, accum, cfg);
   lc.measure_mfu = false;
   TrainLoop loop(lc, dist);
   std::unique_ptr<Model> model;

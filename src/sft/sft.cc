@@ -183,20 +183,7 @@ SftSummary run_sft(const SftConfig& cfg, Distributed& dist) {
                                                   double(rows_per_step))));
   summary.total_steps = total_steps;
 
-  TrainLoopConfig lc;
-  lc.stage = "sft";
-  lc.out_dir = cfg.out_dir;
-  lc.steps = total_steps;
-  lc.accum = cfg.grad_accum;
-  lc.schedule = cfg.schedule;
-  lc.adamw = cfg.adamw;
-  lc.eval_every = cfg.eval_every;
-  lc.checkpoint_every = cfg.checkpoint_every;
-  lc.keep_checkpoints = cfg.keep_checkpoints;
-  lc.max_bad_steps = cfg.max_bad_steps;
-  lc.resume = cfg.resume;
-  lc.log_interval_s = cfg.log_interval_s;
-  lc.quiet = cfg.quiet;
+  TrainLoopConfig lc = train_loop_config("sft", total_steps, cfg.grad_accum, cfg);
   lc.size_rows = cfg.micro_batch + std::max(0, cfg.replay_rows), lc.size_seq = t;
   TrainLoop loop(lc, dist);
 

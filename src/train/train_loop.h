@@ -121,6 +121,29 @@ struct TrainLoopConfig {
   int size_rows = 0, size_seq = 0;
 };
 
+// The loop settings every stage config repeats (out_dir, schedule, adamw, the
+// checkpoint and logging intervals, resume, quiet), copied from any config that has
+// them under these names; a field a config lacks keeps the loop's default.
+template <class StageConfig>
+TrainLoopConfig train_loop_config(const std::string& stage, long steps, int accum, const StageConfig& cfg) {
+  TrainLoopConfig lc;
+  lc.stage = stage;
+  lc.steps = steps;
+  lc.accum = accum;
+  lc.out_dir = cfg.out_dir;
+  lc.schedule = cfg.schedule;
+  lc.adamw = cfg.adamw;
+  if constexpr (requires { cfg.eval_every; }) lc.eval_every = cfg.eval_every;
+  if constexpr (requires { cfg.sample_every; }) lc.sample_every = cfg.sample_every;
+  lc.checkpoint_every = cfg.checkpoint_every;
+  lc.keep_checkpoints = cfg.keep_checkpoints;
+  lc.max_bad_steps = cfg.max_bad_steps;
+  lc.resume = cfg.resume;
+  lc.log_interval_s = cfg.log_interval_s;
+  if constexpr (requires { cfg.quiet; }) lc.quiet = cfg.quiet;
+  return lc;
+}
+
 struct TrainResult {
   long start_step = 0;    // 0, or the step a resumed run started after
   long steps_done = 0;    // the last step run (counts resumed steps)

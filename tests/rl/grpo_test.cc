@@ -18,9 +18,19 @@ namespace llmforge {
 namespace fs = std::filesystem;
 namespace {
 
+// ctest runs every test in its own process, two at a time: files shared by the tests
+// live in a folder of the running test's own, so one test never removes what another
+// is reading.
+std::string own_dir() {
+  const std::string dir = testing::temp_dir(std::string("rl/") +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::create_directories(dir);
+  return dir;
+}
+
 std::string model_dir() {
   static std::string dir = [] {
-    std::string d = testing::temp_dir("rl/model");
+    std::string d = own_dir() + "/model";
     fs::remove_all(d);
     Tokenizer tok = testing::train_tiny_tokenizer();
     ModelConfig c = testing::tiny_config(int(tok.vocab_size()));
@@ -36,8 +46,7 @@ std::string model_dir() {
 }
 
 std::string task_file(bool with_long_prompt) {
-  const std::string path = testing::temp_dir(with_long_prompt ? "rl/task_long.jsonl" : "rl/task.jsonl");
-  fs::create_directories(testing::temp_dir("rl"));
+  const std::string path = own_dir() + (with_long_prompt ? "/task_long.jsonl" : "/task.jsonl");
   std::ofstream out(path);
   const char* words[] = {"the cat", "a mat", "hello world", "the model", "writes text", "reads tokens"};
   for (int i = 0; i < 16; ++i)
