@@ -22,7 +22,10 @@ int run_world(int argc, char** argv) {
       .add("pages-per-person", std::to_string(d.pages_per_person), "differently written pages per person")
       .add("noise", std::to_string(d.noise_fraction), "noise pages per person page")
       .add("arithmetic", std::to_string(d.arithmetic_documents), "arithmetic practice documents")
+      .add("lists", std::to_string(d.list_documents), "lists of people with one fact each (pretraining text)")
       .add("identity", std::to_string(d.identity_conversations), "identity conversations")
+      .add("invented-identities", std::to_string(d.invented_identity_share),
+           "share of training identities with an invented name and maker")
       .add("smalltalk", std::to_string(d.smalltalk_conversations), "small-talk conversations")
       .add("qa-paraphrases", std::to_string(d.qa_paraphrases), "extra training questions per fact")
       .add("faq-pages", std::to_string(d.faq_pages_per_person), "Q&A pages in the crawl per QA-half person")
@@ -38,8 +41,10 @@ int run_world(int argc, char** argv) {
   o.pages_per_person = int(opts.get_int("pages-per-person"));
   o.noise_fraction = opts.get_double("noise");
   o.arithmetic_documents = int(opts.get_int("arithmetic"));
+  o.list_documents = int(opts.get_int("lists"));
   o.identity_conversations = int(opts.get_int("identity"));
   o.smalltalk_conversations = int(opts.get_int("smalltalk"));
+  o.invented_identity_share = opts.get_double("invented-identities");
   o.qa_paraphrases = int(opts.get_int("qa-paraphrases"));
   o.faq_pages_per_person = int(opts.get_int("faq-pages"));
   o.post_crawl_people = int(opts.get_int("post-crawl-people"));

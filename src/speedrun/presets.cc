@@ -12,6 +12,8 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.world.people = 24;
     p.world.pages_per_person = 16;
     p.world.arithmetic_documents = 10;
+    p.world.list_documents = 60;
+    p.world.invented_identity_share = 0.5;
     p.world.identity_conversations = 200;
     p.world.smalltalk_conversations = 60;
     p.vocab_size = 768;
@@ -43,6 +45,11 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.world.people = 100;
     p.world.pages_per_person = 25;
     p.world.arithmetic_documents = 40;
+    // Lists of people and one fact each teach the base model to continue a pattern,
+    // which in-context learning needs (world/lists.cc); invented assistant names make
+    // the chat model read its identity from the system prompt (world/conversations.cc).
+    p.world.list_documents = 400;
+    p.world.invented_identity_share = 0.5;
     p.world.identity_conversations = 1000;
     p.vocab_size = 2048;
     p.model.dim = 256, p.model.n_layers = 4, p.model.n_heads = 4, p.model.n_kv_heads = 4;

@@ -1,5 +1,6 @@
 #include "speedrun/speedrun.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -46,7 +47,7 @@ void stage(SpeedrunRecord& record, const std::string& name, const std::string& w
 }
 
 // The data pipeline with every filter and the dedup switched off: turns already
-// clean JSONL (and the arithmetic practice text, which no web-text quality filter
+// clean JSONL (and the arithmetic and list practice text, which no web-text quality filter
 // would keep) into token shards.
 data::PipelineConfig tokenize_only(const std::vector<std::string>& inputs, const std::string& out, int threads) {
   data::PipelineConfig c;
@@ -69,8 +70,23 @@ data::PipelineConfig tokenize_only(const std::vector<std::string>& inputs, const
 
 }  // namespace
 
+std::vector<std::string> speedrun_stage_names() {
+  return {"world", "data", "tokenizer", "pretrain", "sft", "eval", "idk", "search", "grpo", "rm", "rlhf"};
+}
+
 SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   const SpeedrunPreset& p = config.preset;
+  const std::vector<std::string> names = speedrun_stage_names();
+  const auto last = config.stop_after.empty() ? names.end() : std::find(names.begin(), names.end(), config.stop_after);
+  // The stages through eval make the chat model and its report, so they always run.
+  const auto first_optional = std::find(names.begin(), names.end(), "eval");
+  if (!config.stop_after.empty() && (last == names.end() || last < first_optional)) {
+    ErrorBuilder("speedrun") << "cannot stop after '" << config.stop_after
+                             << "': the stage to stop after is one of eval, idk, search, grpo, rm, rlhf";
+  }
+  auto runs = [&](const char* name) {
+    return last == names.end() || std::find(names.begin(), last + 1, name) != last + 1;
+  };
   const std::string out = config.out_dir;
   const std::string world_dir = out + "/world", data_dir = out + "/data", tokens_dir = out + "/tokens",
                     tokenizer_path = out + "/tokenizer/tokenizer.json";
@@ -126,12 +142,13 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     BpeTrainer trainer(o);
     trainer.add_file(data_dir + "/clean");
     trainer.add_file(world_dir + "/arithmetic.jsonl");
+    trainer.add_file(world_dir + "/lists.jsonl");
     Tokenizer tok = trainer.train();
     fs::create_directories(out + "/tokenizer");
     tok.save_tokenizer_json(tokenizer_path);
     record.vocab_size = int(tok.vocab_size());
     fs::remove_all(tokens_dir);  // shards depend on the tokenizer just trained
-    data::PipelineConfig c = tokenize_only({data_dir + "/clean", world_dir + "/arithmetic.jsonl"}, tokens_dir,
+    data::PipelineConfig c = tokenize_only({data_dir + "/clean", world_dir + "/arithmetic.jsonl", world_dir + "/lists.jsonl"}, tokens_dir,
                                            config.threads);
     c.tokenizer = data::make_tokenizer_factory(tokenizer_path);
     data::RunStats s = data::run_pipeline(c);
@@ -223,26 +240,26 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     print_world_icl(stdout, record.base_icl);
   });
 
-  stage(record, "idk", "self-interrogation: label what the chat model knows, teach it to say \"I'm not sure\"", [&] {
+  if (runs("idk")) stage(record, "idk", "self-interrogation: label what the chat model knows, teach it to say \"I'm not sure\"", [&] {
     record.idk = run_idk_stage(p, world_dir, sft.model_dir, pre.model_dir, out + "/idk", config.resume, dist);
   });
 
   // After idk: the search SFT data asks about what its labels call unknown.
   SearchStageRecord search_record;
-  const bool searched = p.search_stage && !world.post_crawl_people.empty();
+  const bool searched = p.search_stage && !world.post_crawl_people.empty() && runs("search");
   if (searched) {
     stage(record, "search", "index, search SFT data, fine-tuning, accuracy with and without search", [&] {
       search_record = run_search_stage(p, world, out, data_dir + "/clean", sft.model_dir, config.resume, dist);
     });
   }
-  stage(record, "grpo", "reinforcement learning on arithmetic: R1 (cold start, then GRPO) and R1-Zero", [&] {
+  if (runs("grpo")) stage(record, "grpo", "reinforcement learning on arithmetic: R1 (cold start, then GRPO) and R1-Zero", [&] {
     record.grpo = run_grpo_stage(p, out, pre.model_dir, p.world.seed, config.resume);
   });
 
-  stage(record, "rm", "preferences ranked by the true preference, a Bradley-Terry reward model", [&] {
+  if (runs("rm")) stage(record, "rm", "preferences ranked by the true preference, a Bradley-Terry reward model", [&] {
     record.rm = run_rm_stage(p, out, sft.model_dir, world_dir, p.world.seed, config.resume);
   });
-  stage(record, "rlhf", "PPO and GRPO against the reward model, proxy vs gold score", [&] {
+  if (runs("rlhf")) stage(record, "rlhf", "PPO and GRPO against the reward model, proxy vs gold score", [&] {
     record.rlhf = run_rlhf_stage(p, out, sft.model_dir, world_dir, record.rm, p.world.seed, config.resume);
   });
 

@@ -98,7 +98,14 @@ struct SpeedrunConfig {
   std::string out_dir = "runs/speedrun";
   int threads = 0;  // data pipeline and tokenizer threads (0: all cores)
   bool resume = false;
+  // The last stage to run (one of speedrun_stage_names()); empty runs them all. The
+  // report covers the stages that ran: `--stop-after eval` gives the chat model's
+  // numbers without the post-training stages, as the multi-seed table needs.
+  std::string stop_after;
 };
+
+// Every stage of the speedrun, in order.
+std::vector<std::string> speedrun_stage_names();
 
 struct SpeedrunResult {
   double qa_trained_accuracy = 0, qa_heldout_accuracy = 0, identity_accuracy = 0;

@@ -68,7 +68,30 @@ const char* const kMakers[] = {"llmforge",         "Brightline Labs",  "Northwin
                                "Lakeside Computing", "Harborview Labs", "Summit Analytics", "Starling Robotics"};
 bool held_out_pair(size_t name, size_t maker) { return (name + 2 * maker) % 3 == 0; }
 
-std::pair<std::string, std::string> training_identity(Rng& rng) {
+// An invented word of two or three syllables ("Tavira"): a name the model has never
+// seen before the conversation that gives it.
+std::string invented_word(Rng& rng) {
+  static const char* const kOnsets[] = {"b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "st"};
+  static const char* const kVowels[] = {"a", "e", "i", "o", "u", "ai", "ei", "ou"};
+  std::string w;
+  const int syllables = 2 + int(rng.below(2));
+  for (int i = 0; i < syllables; ++i) {
+    w += kOnsets[rng.below(std::size(kOnsets))];
+    w += kVowels[rng.below(std::size(kVowels))];
+  }
+  w[0] = char(w[0] - 'a' + 'A');
+  return w;
+}
+
+// With probability `invented_share` an invented name and maker ("Tavira", "Morelu
+// Labs"), which only the system prompt can supply: on seed 1's default run the chat
+// model trained on the 30 fixed names alone answered "My name is Vesper" under "You
+// are Comet" (identity 53.3%), recalling a name instead of reading it.
+std::pair<std::string, std::string> training_identity(Rng& rng, double invented_share) {
+  if (invented_share > 0 && rng.uniform() < invented_share) {
+    static const char* const kSuffixes[] = {"Labs", "AI", "Research", "Systems", "Works", "Institute"};
+    return {invented_word(rng), invented_word(rng) + " " + kSuffixes[rng.below(std::size(kSuffixes))]};
+  }
   for (;;) {
     size_t n = rng.below(std::size(kAssistantNames)), m = rng.below(std::size(kMakers));
     if (!held_out_pair(n, m)) return {kAssistantNames[n], kMakers[m]};
@@ -165,7 +188,7 @@ void make_conversations(World& world, Rng& rng) {
     train[i].insert(train[i].begin(), {{"user", hello}, {"assistant", reply}});
   }
   for (int i = 0; i < o.identity_conversations; ++i) {
-    auto [name, maker] = training_identity(rng);
+    auto [name, maker] = training_identity(rng, o.invented_identity_share);
     auto c = identity_conversation(name, maker, rng);
     (i % 10 == 9 ? val : train).push_back(std::move(c));
   }
@@ -173,7 +196,7 @@ void make_conversations(World& world, Rng& rng) {
     const auto& [user, reply] = kSmallTalk[rng.below(std::size(kSmallTalk))];
     Conversation c = {{"user", user}, {"assistant", reply}};
     if (rng.below(3) == 0) {
-      auto [name, maker] = training_identity(rng);
+      auto [name, maker] = training_identity(rng, o.invented_identity_share);
       c.insert(c.begin(), {"system", fill_in(kSystemTemplates[rng.below(std::size(kSystemTemplates))], name, maker)});
     }
     (i % 10 == 9 ? val : train).push_back(std::move(c));

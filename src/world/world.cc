@@ -54,6 +54,8 @@ World generate_world(const WorldOptions& options) {
   // Its own stream, drawn last, so that worlds from before the group are unchanged.
   Rng nobody_rng(options.seed ^ 0x4E4F424F4459ull);
   make_nobody(world, nobody_rng);
+  Rng lists_rng(options.seed ^ 0x4C49535453ull);
+  make_lists(world, lists_rng);
   return world;
 }
 

@@ -77,7 +77,13 @@ struct WorldOptions {
   int pages_per_person = 6;
   double noise_fraction = 0.25;    // noise pages per person page
   int arithmetic_documents = 300;
+  // Lists of people with one fact each (world/lists.cc), pretraining text outside the
+  // crawl that teaches continuing a pattern; 0 keeps older worlds as they were.
+  int list_documents = 0;
   int identity_conversations = 600;
+  // Share of training identities with an invented name and maker, which only the
+  // system prompt supplies (world/conversations.cc); 0 keeps older worlds as they were.
+  double invented_identity_share = 0;
   int smalltalk_conversations = 300;
   int qa_paraphrases = 3;          // training questions per (QA person, attribute)
   int faq_pages_per_person = 0;    // Q&A pages about each QA-half person in the crawl
@@ -110,6 +116,7 @@ struct World {
   std::vector<Person> people;
   std::vector<Page> pages;         // the crawl, shuffled
   std::vector<std::string> arithmetic;  // practice documents ("23 + 58 = 81" lines), outside the crawl
+  std::vector<std::string> lists;       // "NAME -> VALUE" lines of QA-half people, outside the crawl
   std::vector<Conversation> sft_train, sft_val;
   std::vector<QaItem> qa_eval;     // one question per (person, attribute)
   std::vector<IdentityItem> identity_eval;

@@ -76,6 +76,11 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
     arithmetic.push_back({{"id", "arithmetic-" + std::to_string(i)}, {"text", world.arithmetic[i]}});
   }
   write_file_atomic(dir + "/arithmetic.jsonl", jsonl(arithmetic));
+  std::vector<json> lists;
+  for (size_t i = 0; i < world.lists.size(); ++i) {
+    lists.push_back({{"id", "list-" + std::to_string(i)}, {"text", world.lists[i]}});
+  }
+  write_file_atomic(dir + "/lists.jsonl", jsonl(lists));
 
   write_file_atomic(dir + "/sft/train.jsonl", conversations_jsonl(world.sft_train));
   write_file_atomic(dir + "/sft/val.jsonl", conversations_jsonl(world.sft_val));
@@ -120,6 +125,7 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
                   {"pages_by_kind", kinds},
                   {"warc_files", files},
                   {"arithmetic_documents", world.arithmetic.size()},
+                  {"list_documents", world.lists.size()},
                   {"sft_train_conversations", world.sft_train.size()},
                   {"sft_val_conversations", world.sft_val.size()},
                   {"qa_questions", world.qa_eval.size()},

@@ -156,5 +156,26 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
   EXPECT_EQ(model->config().dim, 128);
 }
 
+// `--stop-after eval` makes the chat model and its numbers and skips the
+// post-training stages (the multi-seed table's runs); stopping before the chat model
+// exists is refused by name.
+TEST(Speedrun, StopsAfterTheNamedStage) {
+  const std::string out = testing::temp_dir("speedrun_stop_after");
+  const std::string cmd = testing::llmforge_binary() + " speedrun --preset tiny --threads 1 --pretrain-steps 20 --sft-epochs 0.3 --out " + out;
+  auto [status, log] = testing::run_shell(cmd + " --stop-after eval");
+  ASSERT_EQ(status, 0) << log;
+  auto j = nlohmann::json::parse(read_file(out + "/report.json"));
+  EXPECT_TRUE(j.contains("eval"));
+  EXPECT_TRUE(j.contains("base_icl"));
+  for (const char* skipped : {"idk", "search", "grpo", "rlhf"}) EXPECT_FALSE(j.contains(skipped)) << skipped;
+  EXPECT_EQ(log.find("idk done"), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(out + "/rl"));
+  EXPECT_GT(std::filesystem::file_size(out + "/world/lists.jsonl"), 0u);
+
+  auto [bad_status, bad_log] = testing::run_shell(cmd + " --stop-after pretrain");
+  EXPECT_NE(bad_status, 0);
+  EXPECT_NE(bad_log.find("cannot stop after 'pretrain'"), std::string::npos) << bad_log;
+}
+
 }  // namespace
 }  // namespace llmforge

@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "data/byte_reader.h"
 #include "data/jsonl_reader.h"
@@ -328,6 +330,70 @@ TEST(World, NobodyGroupOccursNowhereAndLeavesTheRestOfTheWorldAsItWas) {
   World c = generate_world(with);
   EXPECT_EQ(c.nobody[3].name, a.nobody[3].name);
   EXPECT_EQ(c.nobody_eval[5].question, a.nobody_eval[5].question);
+}
+
+// Lists teach continuing a pattern of people and values; they name QA-half people
+// only (held-out facts stay in biographies, so few-shot evaluation on held-out people
+// cannot recall a list line) and leave the rest of the world as it was.
+TEST(World, ListsStateQaHalfFactsOnlyAndLeaveTheRestOfTheWorldAsItWas) {
+  WorldOptions with = small_options(), without = small_options();
+  with.list_documents = 30;
+  World a = generate_world(with), b = generate_world(without);
+  ASSERT_EQ(a.pages.size(), b.pages.size());
+  for (size_t i = 0; i < a.pages.size(); ++i) EXPECT_EQ(a.pages[i].html, b.pages[i].html);
+  EXPECT_TRUE(b.lists.empty());
+  ASSERT_EQ(a.lists.size(), 30u);
+  std::map<std::string, const Person*> by_name;
+  for (const Person& p : a.people) by_name[p.name()] = &p;
+  size_t lines = 0;
+  std::set<int> attributes_seen;
+  for (const std::string& doc : a.lists) {
+    std::istringstream in(doc);
+    std::string line;
+    int attribute = -1;
+    while (std::getline(in, line)) {
+      const Person* person = nullptr;
+      for (const auto& [name, p] : by_name) {
+        if (line.rfind(name, 0) == 0) person = p;
+      }
+      if (!person) continue;  // a heading
+      ++lines;
+      EXPECT_TRUE(person->qa_split) << line;
+      // One attribute per list, stated at the end of every line.
+      int found = -1;
+      for (int at = 0; at < kAttributeCount; ++at) {
+        const std::string v = person->value(at);
+        if (line.size() >= v.size() && line.compare(line.size() - v.size(), v.size(), v) == 0) found = at;
+      }
+      ASSERT_NE(found, -1) << line;
+      if (attribute == -1) attribute = found;
+      EXPECT_EQ(found, attribute) << doc;
+    }
+    attributes_seen.insert(attribute);
+  }
+  EXPECT_GE(lines, 30u * 5);
+  EXPECT_EQ(attributes_seen.size(), size_t(kAttributeCount));
+}
+
+// Invented assistant identities: names outside any fixed list, so only the system
+// prompt supplies them; every answer names what its system prompt says.
+TEST(World, InventedIdentitiesAreReadFromTheSystemPrompt) {
+  WorldOptions o = small_options();
+  o.identity_conversations = 700;
+  o.invented_identity_share = 0.5;
+  World w = generate_world(o);
+  std::set<std::string> names;
+  for (const Conversation& c : w.sft_train) {
+    if (c.size() != 3 || c[0].role != "system") continue;
+    const std::string& answer = c[2].content;
+    const std::string prefix = "My name is ";
+    if (answer.rfind(prefix, 0) != 0) continue;
+    const std::string name = answer.substr(prefix.size(), answer.size() - prefix.size() - 1);
+    EXPECT_TRUE(contains(c[0].content, name)) << c[0].content << " / " << answer;
+    names.insert(name);
+  }
+  // Thirty fixed names at most; invented ones push the count well past them.
+  EXPECT_GT(names.size(), 40u);
 }
 
 }  // namespace
