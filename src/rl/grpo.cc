@@ -10,10 +10,10 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "core/rng.h"
 #include "core/timer.h"
 #include "model/model_io.h"
 #include "rl/grpo_batch.h"
+#include "rl/prompt_source.h"
 #include "rl/rewards.h"
 #include "rl/rollout.h"
 #include "train/distributed.h"
@@ -21,55 +21,6 @@
 
 namespace llmforge {
 namespace {
-
-// The prompts of the training split in an order shuffled per epoch from (seed,
-// epoch): (epoch, cursor) is the whole position a checkpoint needs.
-class PromptOrder {
- public:
-  PromptOrder(size_t n, uint64_t seed) : n_(n), seed_(seed) {}
-  size_t next() {
-    if (order_epoch_ != epoch_) {
-      order_.resize(n_);
-      for (size_t i = 0; i < n_; ++i) order_[i] = uint32_t(i);
-      Rng rng(seed_ * 0x9E3779B97F4A7C15ull + epoch_ + 1);
-      shuffle_in_place(order_, rng);
-      order_epoch_ = epoch_;
-    }
-    const size_t i = order_[cursor_];
-    if (++cursor_ == n_) cursor_ = 0, ++epoch_;
-    return i;
-  }
-  uint64_t epoch_ = 0, cursor_ = 0;
-
- private:
-  size_t n_;
-  uint64_t seed_;
-  uint64_t order_epoch_ = UINT64_MAX;
-  std::vector<uint32_t> order_;
-};
-
-// Hands out the micro-batches the rollout of the current step queued.
-class RolloutSource : public BatchSource {
- public:
-  explicit RolloutSource(PromptOrder& order) : order_(order) {}
-  void set(std::vector<MicroBatch> batches) { batches_ = std::move(batches), next_ = 0; }
-  void next(MicroBatch& out) override {
-    LLMF_CHECK(next_ < batches_.size()) << "more micro-batches asked for than the rollout made";
-    out = batches_[next_++];
-  }
-  CheckpointMeta position() const override {
-    return {{"rl.epoch", std::to_string(order_.epoch_)}, {"rl.cursor", std::to_string(order_.cursor_)}};
-  }
-  void restore(const CheckpointMeta& meta) override {
-    order_.epoch_ = std::stoull(meta.at("rl.epoch"));
-    order_.cursor_ = std::stoull(meta.at("rl.cursor"));
-  }
-
- private:
-  PromptOrder& order_;
-  std::vector<MicroBatch> batches_;
-  size_t next_ = 0;
-};
 
 // What one step's rollout and updates measured, for its metrics record.
 struct StepRecord {
@@ -182,8 +133,7 @@ GrpoSummary run_grpo(const GrpoConfig& cfg) {
   std::unique_ptr<Model> model = load_model(resume_from.empty() ? cfg.model_dir : resume_from, cfg.precision);
   std::unique_ptr<Model> reference;
   if (cfg.loss.beta > 0) reference = load_model(cfg.model_dir, cfg.precision);  // frozen: the start
-  PromptOrder order(train.items.size(), cfg.seed);
-  RolloutSource source(order);
+  PromptSource source(train.items.size(), cfg.seed, "rl");
   loop.attach(*model, source);
 
   const ModelConfig& mc = model->config();
@@ -240,7 +190,7 @@ GrpoSummary run_grpo(const GrpoConfig& cfg) {
     std::vector<size_t> picked;
     std::vector<std::vector<int32_t>> prompts;
     for (int i = 0; i < cfg.prompts_per_step; ++i) {
-      picked.push_back(order.next());
+      picked.push_back(source.next_prompt());
       prompts.push_back(train.prompts[picked.back()].tokens);
     }
     const RolloutBatch batch = generate_rollouts(m, prompts, rc, cfg.seed * 1000003ull + uint64_t(n));

@@ -9,13 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "core/rng.h"
 #include "core/timer.h"
 #include "infer/chat_format.h"
 #include "model/model_io.h"
 #include "rl/grpo_batch.h"
 #include "rl/ppo_loss.h"
 #include "rl/preference.h"
+#include "rl/prompt_source.h"
 #include "rl/reward_model.h"
 #include "rl/rollout.h"
 #include "rl/task.h"
@@ -29,44 +29,6 @@ namespace {
 
 // aux planes of a PPO micro-batch (rows * t floats each), at target positions.
 enum PpoPlane { kPpoOldLogp = 0, kPpoRefLogp = 1, kPpoAdvantage = 2, kPpoOldValue = 3, kPpoReturn = 4, kPpoPlanes = 5 };
-
-// Prompts in an order shuffled per epoch; (epoch, cursor) is the checkpointed position.
-class PromptSource : public BatchSource {
- public:
-  PromptSource(size_t n, uint64_t seed) : n_(n), seed_(seed) {}
-  size_t next_prompt() {
-    if (order_epoch_ != epoch_) {
-      order_.resize(n_);
-      for (size_t i = 0; i < n_; ++i) order_[i] = uint32_t(i);
-      Rng rng(seed_ * 0x9E3779B97F4A7C15ull + epoch_ + 1);
-      shuffle_in_place(order_, rng);
-      order_epoch_ = epoch_;
-    }
-    const size_t i = order_[cursor_];
-    if (++cursor_ == n_) cursor_ = 0, ++epoch_;
-    return i;
-  }
-  void set(std::vector<MicroBatch> b) { batches_ = std::move(b), next_ = 0; }
-  void next(MicroBatch& out) override {
-    LLMF_CHECK(next_ < batches_.size()) << "more micro-batches asked for than the rollout made";
-    out = batches_[next_++];
-  }
-  CheckpointMeta position() const override {
-    return {{"ppo.epoch", std::to_string(epoch_)}, {"ppo.cursor", std::to_string(cursor_)}};
-  }
-  void restore(const CheckpointMeta& meta) override {
-    epoch_ = std::stoull(meta.at("ppo.epoch"));
-    cursor_ = std::stoull(meta.at("ppo.cursor"));
-  }
-
- private:
-  size_t n_;
-  uint64_t seed_;
-  uint64_t epoch_ = 0, cursor_ = 0, order_epoch_ = UINT64_MAX;
-  std::vector<uint32_t> order_;
-  std::vector<MicroBatch> batches_;
-  size_t next_ = 0;
-};
 
 // Target positions of a micro-batch, row-major: the completion tokens in order.
 std::vector<size_t> target_positions(const MicroBatch& b) {
@@ -155,7 +117,7 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
     std::memcpy(&beta, &bits, sizeof beta);
     kl_ctl.set_beta(beta);
   }
-  PromptSource source(items.size(), cfg.seed);
+  PromptSource source(items.size(), cfg.seed, "ppo");
   loop.attach(*actor, source);
   summary.peak_model_bytes = actor->param_bytes() + actor->grad_bytes() + loop.optimizer().state_bytes() +
                              critic->param_bytes() + critic->grad_bytes() + critic_opt.state_bytes() +

@@ -1,10 +1,8 @@
 #include "sft/sft_batcher.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "core/error.h"
-#include "core/rng.h"
 
 namespace llmforge {
 
@@ -39,10 +37,20 @@ void make_sft_batch(const std::vector<std::vector<const SftConversation*>>& rows
   }
 }
 
+namespace {
+// Checked before the order is made, so an empty file gets the SFT message.
+size_t conversation_count(const std::vector<SftConversation>& conversations) {
+  if (conversations.empty()) ErrorBuilder("sft") << "no conversations to train on";
+  return conversations.size();
+}
+}  // namespace
+
 SftBatcher::SftBatcher(const std::vector<SftConversation>& conversations, int seq_len,
                        bool packing, uint64_t seed)
-    : convs_(conversations), seq_len_(seq_len), packing_(packing), seed_(seed) {
-  if (convs_.empty()) ErrorBuilder("sft") << "no conversations to train on";
+    : convs_(conversations),
+      seq_len_(seq_len),
+      packing_(packing),
+      order_(conversation_count(conversations), seed, kSftShuffle) {
   for (const SftConversation& c : convs_) {
     if (c.tokens.size() > size_t(seq_len) + 1 || c.tokens.size() < 2) {
       ErrorBuilder("sft") << "conversation of " << c.tokens.size() << " tokens does not fit rows of "
@@ -52,7 +60,7 @@ SftBatcher::SftBatcher(const std::vector<SftConversation>& conversations, int se
   if (!packing_) {
     rows_per_epoch_ = long(convs_.size());
   } else {
-    const std::vector<uint32_t>& o = order(0);
+    const std::vector<uint32_t>& o = order_.order(0);
     size_t used = 0;
     rows_per_epoch_ = 1;
     for (uint32_t i : o) {
@@ -63,31 +71,12 @@ SftBatcher::SftBatcher(const std::vector<SftConversation>& conversations, int se
   }
 }
 
-const std::vector<uint32_t>& SftBatcher::order(uint64_t epoch) {
-  if (order_epoch_ != epoch) {
-    order_.resize(convs_.size());
-    std::iota(order_.begin(), order_.end(), 0u);
-    Rng rng(seed_ * 0x9E3779B97F4A7C15ull + epoch * 0xD1B54A32D192ED03ull + 0x5f7);
-    shuffle_in_place(order_, rng);
-    order_epoch_ = epoch;
-  }
-  return order_;
-}
-
-uint32_t SftBatcher::order_at(uint64_t epoch, uint64_t cursor) { return order(epoch).at(cursor); }
-
 void SftBatcher::set_position(SftDataPosition pos) {
   if (pos.cursor >= convs_.size()) {
     ErrorBuilder("sft") << "data position " << pos.cursor << " is past the " << convs_.size()
                         << " training conversations (was the training file changed?)";
   }
-  pos_ = pos;
-}
-
-const SftConversation& SftBatcher::peek() { return convs_[order(pos_.epoch)[pos_.cursor]]; }
-
-void SftBatcher::advance() {
-  if (++pos_.cursor == convs_.size()) pos_.cursor = 0, ++pos_.epoch;
+  order_.set_position(pos);
 }
 
 void SftBatcher::next_batch(int rows, SftBatch& out) {
@@ -96,11 +85,11 @@ void SftBatcher::next_batch(int rows, SftBatch& out) {
   for (auto& row : rows_) {
     size_t used = 0;
     do {
-      const SftConversation& c = peek();
+      const SftConversation& c = convs_[order_.peek()];
       if (!row.empty() && used + c.tokens.size() > size_t(seq_len_) + 1) break;
       row.push_back(&c);
       used += c.tokens.size();
-      advance();
+      order_.advance();
     } while (packing_);
     width = std::max(width, int(used) - 1);
   }

@@ -18,6 +18,7 @@
 
 #include "sft/conversations.h"
 #include "train/micro_batch.h"
+#include "train/shuffled_order.h"
 
 namespace llmforge {
 
@@ -30,10 +31,7 @@ using SftBatch = MicroBatch;
 void make_sft_batch(const std::vector<std::vector<const SftConversation*>>& rows, int t,
                     SftBatch& out);
 
-struct SftDataPosition {
-  uint64_t epoch = 0;
-  uint64_t cursor = 0;  // index into the epoch's shuffled order
-};
+using SftDataPosition = OrderPosition;
 
 class SftBatcher {
  public:
@@ -46,25 +44,18 @@ class SftBatcher {
   // their longest conversation minus one.
   void next_batch(int rows, SftBatch& out);
 
-  SftDataPosition position() const { return pos_; }
+  SftDataPosition position() const { return order_.position(); }
   void set_position(SftDataPosition pos);
   // Rows one epoch fills (measured on epoch 0's order).
   long rows_per_epoch() const { return rows_per_epoch_; }
   // The conversation index at `cursor` of `epoch`'s order.
-  uint32_t order_at(uint64_t epoch, uint64_t cursor);
+  uint32_t order_at(uint64_t epoch, uint64_t cursor) { return order_.order(epoch).at(cursor); }
 
  private:
-  const SftConversation& peek();
-  void advance();
-  const std::vector<uint32_t>& order(uint64_t epoch);
-
   const std::vector<SftConversation>& convs_;
   int seq_len_;
   bool packing_;
-  uint64_t seed_;
-  SftDataPosition pos_;
-  uint64_t order_epoch_ = UINT64_MAX;
-  std::vector<uint32_t> order_;
+  ShuffledOrder order_;  // the kSftShuffle stream
   long rows_per_epoch_ = 0;
   std::vector<std::vector<const SftConversation*>> rows_;  // scratch
 };
