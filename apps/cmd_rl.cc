@@ -46,8 +46,7 @@ int run_grpo_command(int argc, char** argv) {
                   "checking the answers, advantages relative to each prompt's group, a clipped policy\n"
                   "update against the log-probs of the policy that sampled (TRL's GRPOTrainer defaults).");
   const GrpoConfig d;
-  opts.add("model", "", "starting model directory (config.json, model.safetensors, tokenizer.json) (required)")
-      .add("tokenizer", "", "tokenizer, when the model directory has no tokenizer.json");
+  add_model_dir_options(opts, "starting model directory (config.json, model.safetensors, tokenizer.json) (required)");
   add_task_options(opts, d);
   opts.add("template", "chat", "prompt template: chat (a chat model) or r1zero (a base model, \"Question: ...\\nAnswer: <think>\")")
       .add("rewards", d.rewards, "weighted rewards: correctness, format, overlong (e.g. correctness=1,format=0.2,overlong=1)")
@@ -59,11 +58,9 @@ int run_grpo_command(int argc, char** argv) {
                    d.max_bad_steps, d.log_interval_s, d.resume},
                   "output: checkpoints/, metrics.jsonl, transcripts.json, model/", "optimizer steps (one rollout each)");
   opts.add("prompts", std::to_string(d.prompts_per_step), "prompts per step")
-      .add("group", std::to_string(d.samples_per_prompt), "samples per prompt (G, TRL's num_generations)")
-      .add("max-new-tokens", std::to_string(d.max_new_tokens), "completion limit (TRL's max_completion_length)")
-      .add("temperature", num(d.loss.temperature), "sampling temperature; the loss's log-probs use it too")
-      .add("top-p", num(d.top_p), "nucleus sampling (1: off)")
-      .add("rollout-batch", std::to_string(d.rollout_batch), "sequences decoded together")
+      .add("group", std::to_string(d.samples_per_prompt), "samples per prompt (G, TRL's num_generations)");
+  add_response_sampling_options(opts, {d.max_new_tokens, d.loss.temperature, d.top_p}, /*loss_uses_temperature=*/true);
+  opts.add("rollout-batch", std::to_string(d.rollout_batch), "sequences decoded together")
       .add("micro-batch", std::to_string(d.micro_batch), "rows per forward/backward")
       .add("iterations", std::to_string(d.num_iterations), "optimizer updates per rollout batch (mu)")
       .add("loss-type", loss_type_name(d.loss.loss_type), "aggregation: grpo, bnpo, dapo or dr_grpo")
@@ -83,29 +80,20 @@ int run_grpo_command(int argc, char** argv) {
   if (opts.get("model").empty()) ErrorBuilder("cli") << "--model DIR is required";
 
   GrpoConfig c;
-  c.model_dir = opts.get("model");
-  c.tokenizer = opts.get("tokenizer");
+  apply_model_dir_settings(model_dir_from_options(opts), c);
   task_from_options(opts, c);
   c.prompt_template = parse_prompt_template(opts.get("template"));
   c.rewards = opts.get("rewards");
   c.overlong_cache = int(opts.get_int("overlong-cache"));
   if (!opts.get("reward-model").empty())
     c.custom_rewards.push_back(reward_model_reward(opts.get("reward-model"), opts.get_double("reward-model-weight")));
-  const RunSettings run = run_from_options(opts);
-  c.out_dir = run.out;
-  c.steps = run.steps;
-  c.seed = run.seed;
-  c.eval_every = run.eval_every;
-  c.checkpoint_every = run.checkpoint_every;
-  c.keep_checkpoints = run.keep;
-  c.max_bad_steps = run.max_bad_steps;
-  c.log_interval_s = run.log_interval_s;
-  c.resume = run.resume;
+  apply_run_settings(run_from_options(opts), c);
   c.prompts_per_step = int(opts.get_int("prompts"));
   c.samples_per_prompt = int(opts.get_int("group"));
-  c.max_new_tokens = int(opts.get_int("max-new-tokens"));
-  c.loss.temperature = opts.get_double("temperature");
-  c.top_p = opts.get_double("top-p");
+  const ResponseSampling sampling = response_sampling_from_options(opts);
+  c.max_new_tokens = sampling.max_new_tokens;
+  c.loss.temperature = sampling.temperature;
+  c.top_p = sampling.top_p;
   c.rollout_batch = int(opts.get_int("rollout-batch"));
   c.micro_batch = int(opts.get_int("micro-batch"));
   c.num_iterations = int(opts.get_int("iterations"));

@@ -27,11 +27,9 @@ int run_ppo_command(int argc, char** argv) {
       .add("steps", std::to_string(d.steps), "optimizer steps (one rollout batch each)")
       .add("seed", std::to_string(d.seed), "prompt order and sampling seed")
       .add("prompts-per-step", std::to_string(d.prompts_per_step), "prompts per step")
-      .add("group", std::to_string(d.samples_per_prompt), "samples per prompt")
-      .add("max-new-tokens", std::to_string(d.max_new_tokens), "response limit")
-      .add("temperature", num(d.temperature), "sampling temperature (the log-probs use it too)")
-      .add("top-p", num(d.top_p), "nucleus sampling (1: off)")
-      .add("rollout-batch", std::to_string(d.rollout_batch), "sequences decoded together")
+      .add("group", std::to_string(d.samples_per_prompt), "samples per prompt");
+  add_response_sampling_options(opts, {d.max_new_tokens, d.temperature, d.top_p}, /*loss_uses_temperature=*/true);
+  opts.add("rollout-batch", std::to_string(d.rollout_batch), "sequences decoded together")
       .add("micro-batch", std::to_string(d.micro_batch), "rows per forward/backward")
       .add("ppo-epochs", std::to_string(d.ppo_epochs), "updates per rollout batch")
       .add("epsilon", num(d.epsilon), "policy clip range")
@@ -61,9 +59,7 @@ int run_ppo_command(int argc, char** argv) {
   c.seed = uint64_t(opts.get_int("seed"));
   c.prompts_per_step = int(opts.get_int("prompts-per-step"));
   c.samples_per_prompt = int(opts.get_int("group"));
-  c.max_new_tokens = int(opts.get_int("max-new-tokens"));
-  c.temperature = opts.get_double("temperature");
-  c.top_p = opts.get_double("top-p");
+  apply_response_sampling(response_sampling_from_options(opts), c);
   c.rollout_batch = int(opts.get_int("rollout-batch"));
   c.micro_batch = int(opts.get_int("micro-batch"));
   c.ppo_epochs = int(opts.get_int("ppo-epochs"));

@@ -25,31 +25,25 @@ int run_rm_data(int argc, char** argv) {
                   "invented, what was asked covered, no repetition, a sensible length), optionally through a\n"
                   "noisy rater. Writes ranked.jsonl, pairs.jsonl and prompts.jsonl.");
   const PreferenceDataConfig d;
-  opts.add("model", "", "the chat model directory (required)")
-      .add("tokenizer", "", "tokenizer, when the model directory has no tokenizer.json")
-      .add("world", "", "world directory of `llmforge world` (its people.jsonl) (required)")
+  add_model_dir_options(opts, "the chat model directory (required)");
+  opts.add("world", "", "world directory of `llmforge world` (its people.jsonl) (required)")
       .add("out", d.out_dir, "output directory")
       .add("people", d.people, "whose prompts: all, qa (the SFT half) or heldout")
       .add("prompts", std::to_string(d.prompts), "prompts")
-      .add("responses", std::to_string(d.responses), "responses per prompt (K)")
-      .add("temperature", option_number(d.temperature), "sampling temperature")
-      .add("top-p", option_number(d.top_p), "nucleus sampling (1: off)")
-      .add("max-new-tokens", std::to_string(d.max_new_tokens), "response limit in tokens")
-      .add("noise", option_number(d.noise), "rater noise: std of a Normal added to the gold score before ranking")
+      .add("responses", std::to_string(d.responses), "responses per prompt (K)");
+  add_response_sampling_options(opts, {d.max_new_tokens, d.temperature, d.top_p});
+  opts.add("noise", option_number(d.noise), "rater noise: std of a Normal added to the gold score before ranking")
       .add("seed", std::to_string(d.seed), "prompt, sampling and rater seed");
   if (!opts.parse(argc, argv)) return 0;
   if (opts.get("model").empty() || opts.get("world").empty()) ErrorBuilder("cli") << "--model and --world are required";
   PreferenceDataConfig c;
-  c.model_dir = opts.get("model");
-  c.tokenizer = opts.get("tokenizer");
+  apply_model_dir_settings(model_dir_from_options(opts), c);
   c.world_dir = opts.get("world");
   c.out_dir = opts.get("out");
   c.people = opts.get("people");
   c.prompts = int(opts.get_int("prompts"));
   c.responses = int(opts.get_int("responses"));
-  c.temperature = opts.get_double("temperature");
-  c.top_p = opts.get_double("top-p");
-  c.max_new_tokens = int(opts.get_int("max-new-tokens"));
+  apply_response_sampling(response_sampling_from_options(opts), c);
   c.noise = opts.get_double("noise");
   c.seed = uint64_t(opts.get_int("seed"));
   const PreferenceDataSummary s = make_preference_data(c);
@@ -66,9 +60,8 @@ int run_rm_train_command(int argc, char** argv) {
                   "the Bradley-Terry loss on {prompt, chosen, rejected} pairs or ranked lists {prompt,\n"
                   "responses (best first)}; held-out pair accuracy against a length-only baseline.");
   const RmTrainConfig d;
-  opts.add("model", "", "the chat (SFT) model directory (required)")
-      .add("tokenizer", "", "tokenizer, when the model directory has no tokenizer.json")
-      .add("data", "", "preference JSONL (required)")
+  add_model_dir_options(opts, "the chat (SFT) model directory (required)");
+  opts.add("data", "", "preference JSONL (required)")
       .add("eval-data", "", "held-out preference JSONL (default: the last --heldout of --data's lines)")
       .add("heldout", option_number(d.heldout_fraction), "fraction of --data's lines held out")
       .add("out", d.out_dir, "output: checkpoints/, metrics.jsonl, model/")
@@ -84,8 +77,7 @@ int run_rm_train_command(int argc, char** argv) {
   if (!opts.parse(argc, argv)) return 0;
   if (opts.get("model").empty() || opts.get("data").empty()) ErrorBuilder("cli") << "--model and --data are required";
   RmTrainConfig c;
-  c.model_dir = opts.get("model");
-  c.tokenizer = opts.get("tokenizer");
+  apply_model_dir_settings(model_dir_from_options(opts), c);
   c.data = opts.get("data");
   c.eval_data = opts.get("eval-data");
   c.heldout_fraction = opts.get_double("heldout");
@@ -114,15 +106,15 @@ int run_rm_score(int argc, char** argv) {
   CliOptions opts("llmforge rm score --model RM_DIR (--prompt TEXT --response TEXT | --file JSONL)",
                   "Scores conversations with a reward model: one prompt and response, or every line of a\n"
                   "JSONL file of {prompt, response} (prints one JSON line each, with the score added).");
-  opts.add("model", "", "reward model directory (required)")
-      .add("tokenizer", "", "tokenizer, when the model directory has no tokenizer.json")
-      .add("prompt", "", "the user's message")
+  add_model_dir_options(opts, "reward model directory (required)");
+  opts.add("prompt", "", "the user's message")
       .add("response", "", "the assistant's response")
       .add("file", "", "JSONL of {prompt, response}");
   if (!opts.parse(argc, argv)) return 0;
-  if (opts.get("model").empty()) ErrorBuilder("cli") << "--model is required";
-  Tokenizer tok = Tokenizer::load(opts.get("tokenizer").empty() ? opts.get("model") : opts.get("tokenizer"));
-  std::unique_ptr<Model> rm = load_model(opts.get("model"));
+  const ModelDirSettings m = model_dir_from_options(opts);
+  if (m.model.empty()) ErrorBuilder("cli") << "--model is required";
+  Tokenizer tok = Tokenizer::load(m.tokenizer.empty() ? m.model : m.tokenizer);
+  std::unique_ptr<Model> rm = load_model(m.model);
   std::vector<nlohmann::json> items;
   if (!opts.get("file").empty()) {
     std::ifstream in(opts.get("file"));

@@ -149,6 +149,30 @@ RunSettings run_from_options(const CliOptions& opts) {
   return r;
 }
 
+void add_model_dir_options(CliOptions& opts, const std::string& model_help) {
+  opts.add("model", "", model_help).add("tokenizer", "", "tokenizer, when the model directory has no tokenizer.json");
+}
+
+ModelDirSettings model_dir_from_options(const CliOptions& opts) {
+  return {opts.get("model"), opts.get("tokenizer")};
+}
+
+void add_response_sampling_options(CliOptions& opts, const ResponseSampling& d,
+                                   bool loss_uses_temperature) {
+  opts.add("max-new-tokens", std::to_string(d.max_new_tokens), "response limit in tokens")
+      .add("temperature", str(d.temperature),
+           loss_uses_temperature ? "sampling temperature (the loss's log-probs use it too)" : "sampling temperature")
+      .add("top-p", str(d.top_p), "nucleus sampling (1: off)");
+}
+
+ResponseSampling response_sampling_from_options(const CliOptions& opts) {
+  ResponseSampling r;
+  r.max_new_tokens = int(opts.get_int("max-new-tokens"));
+  r.temperature = opts.get_double("temperature");
+  r.top_p = opts.get_double("top-p");
+  return r;
+}
+
 void add_precision_option(CliOptions& opts) {
   opts.add("precision", precision_name(Precision::kFp32), "matrix-product inputs: fp32 or bf16");
 }

@@ -11,6 +11,9 @@
 //   run, checkpoints    --out --steps --seed --eval-every --checkpoint-every --keep
 //                       --max-bad-steps --log-interval --resume
 //   precision, threads  --precision --threads --weights
+//   model directory     --model --tokenizer
+//   response sampling   --max-new-tokens --temperature --top-p (commands that
+//                       generate data or rollouts)
 //   sampling            infer/sampler_options.h (--temperature --top-k ...)
 #pragma once
 
@@ -70,6 +73,39 @@ void apply_run_settings(const RunSettings& run, StageConfig& cfg) {
   cfg.max_bad_steps = run.max_bad_steps;
   cfg.log_interval_s = run.log_interval_s;
   cfg.resume = run.resume;
+}
+
+// The model a command starts from: --model DIR (`model_help` says which model) and
+// --tokenizer, for a model directory without tokenizer.json. What is required is
+// the command's to check (it differs from command to command).
+void add_model_dir_options(CliOptions& opts, const std::string& model_help);
+struct ModelDirSettings {
+  std::string model, tokenizer;
+};
+ModelDirSettings model_dir_from_options(const CliOptions& opts);
+// Copies them into a config with fields model_dir and tokenizer.
+template <class StageConfig>
+void apply_model_dir_settings(const ModelDirSettings& m, StageConfig& cfg) {
+  cfg.model_dir = m.model;
+  cfg.tokenizer = m.tokenizer;
+}
+
+// How a command that generates responses (rl grpo, rl ppo, rm data) samples them.
+// `loss_uses_temperature`: the RL losses compute log-probs at the sampling
+// temperature, which the help says.
+struct ResponseSampling {
+  int max_new_tokens = 0;
+  double temperature = 1.0, top_p = 1.0;
+};
+void add_response_sampling_options(CliOptions& opts, const ResponseSampling& defaults,
+                                   bool loss_uses_temperature = false);
+ResponseSampling response_sampling_from_options(const CliOptions& opts);
+// Copies them into a config with fields max_new_tokens, temperature and top_p.
+template <class StageConfig>
+void apply_response_sampling(const ResponseSampling& r, StageConfig& cfg) {
+  cfg.max_new_tokens = r.max_new_tokens;
+  cfg.temperature = r.temperature;
+  cfg.top_p = r.top_p;
 }
 
 void add_precision_option(CliOptions& opts);
