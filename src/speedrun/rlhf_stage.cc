@@ -29,14 +29,40 @@ double model_mib(const std::string& dir, bool trained) {
   return floats * 4 * (trained ? 4 : 1) / 1048576.0;
 }
 
-// The mean gold score of the policy in `dir` (and the reward model's score) on the
-// evaluation prompts.
-GoldEval eval_dir(const std::string& dir, const std::string& rm_dir, const GoldPreference& gold,
-                  const std::vector<OpenPrompt>& prompts, const SpeedrunPreset& p, uint64_t seed) {
-  std::unique_ptr<Model> policy = load_model(dir);
-  std::unique_ptr<Model> rm = load_model(rm_dir);
-  Tokenizer tok = Tokenizer::load(dir);
-  return evaluate_gold(*policy, tok, gold, prompts, rm.get(), p.rlhf_eval_samples, p.rm_max_new_tokens, seed);
+// What every policy is evaluated on: the same prompts and sampling seeds, the gold
+// preference and the reward model.
+struct PolicyEval {
+  const std::string& rm_dir;
+  const GoldPreference& gold;
+  const std::vector<OpenPrompt>& prompts;
+  const SpeedrunPreset& p;
+  uint64_t seed;
+
+  // The mean gold score of the policy in `dir` (and the reward model's score).
+  GoldEval operator()(const std::string& dir) const {
+    std::unique_ptr<Model> policy = load_model(dir);
+    std::unique_ptr<Model> rm = load_model(rm_dir);
+    Tokenizer tok = Tokenizer::load(dir);
+    return evaluate_gold(*policy, tok, gold, prompts, rm.get(), p.rlhf_eval_samples, p.rm_max_new_tokens, seed);
+  }
+};
+
+// The record of an RL route (PPO or GRPO) that ran `steps` in `seconds` and wrote its
+// policy to `model_dir`: that policy evaluated, and a line saying so.
+RlhfRoute route_record(const std::string& name, const std::string& out_dir, long steps, double seconds,
+                       double model_mib, const std::string& model_dir, const PolicyEval& eval) {
+  RlhfRoute r;
+  r.name = name;
+  r.out_dir = out_dir;
+  r.steps = steps;
+  r.seconds = seconds;
+  r.seconds_per_step = steps > 0 ? seconds / double(steps) : 0;
+  r.model_mib = model_mib;
+  r.eval = eval(model_dir);
+  std::printf("   %s: %ld steps, gold %.3f, proxy %.3f after (%.1f s)\n", name.c_str(), steps, r.eval.gold,
+              r.eval.proxy, seconds);
+  std::fflush(stdout);
+  return r;
 }
 
 }  // namespace
@@ -95,8 +121,8 @@ RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, 
   // Fresh samples on the RL prompts' distribution (people of the SFT half), the same
   // sampling seeds for every policy.
   const std::vector<OpenPrompt> eval_prompts = make_open_prompts(facts, qa, p.rlhf_eval_prompts, seed + 101);
-  const uint64_t eval_seed = seed + 7919;
-  rec.sft = eval_dir(sft_model_dir, rm_dir, gold, eval_prompts, p, eval_seed);
+  const PolicyEval eval{rm_dir, gold, eval_prompts, p, seed + 7919};
+  rec.sft = eval(sft_model_dir);
   std::printf("   SFT model: gold %.3f, proxy %.3f on %ld samples\n", rec.sft.gold, rec.sft.proxy, rec.sft.samples);
 
   PpoConfig pc;
@@ -116,21 +142,14 @@ RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, 
   pc.quiet = true;
   Timer pt;
   const PpoSummary ps = run_ppo(pc);
-  rec.ppo.name = "PPO";
-  rec.ppo.out_dir = pc.out_dir;
-  rec.ppo.steps = ps.steps_done;
-  rec.ppo.seconds = pt.seconds();
-  rec.ppo.seconds_per_step = ps.steps_done > 0 ? rec.ppo.seconds / double(ps.steps_done) : 0;
-  rec.ppo.model_mib = double(ps.peak_model_bytes) / 1048576.0;
-  rec.ppo.eval = eval_dir(ps.model_dir, rm_dir, gold, eval_prompts, p, eval_seed);
+  const double ppo_seconds = pt.seconds();
+  rec.ppo = route_record("PPO", pc.out_dir, ps.steps_done, ppo_seconds, double(ps.peak_model_bytes) / 1048576.0,
+                         ps.model_dir, eval);
   auto log = read_metrics_log(pc.out_dir + "/metrics.jsonl", {"proxy_score", "gold_score", "kl"});
   rec.proxy_vs_step = {"proxy (reward model)", log["proxy_score"].step, log["proxy_score"].value};
   rec.gold_vs_step = {"gold (true preference)", log["gold_score"].step, log["gold_score"].value};
   rec.proxy_vs_kl = {"proxy (reward model)", log["kl"].value, log["proxy_score"].value};
   rec.gold_vs_kl = {"gold (true preference)", log["kl"].value, log["gold_score"].value};
-  std::printf("   PPO: %ld steps, gold %.3f, proxy %.3f after (%.1f s)\n", ps.steps_done, rec.ppo.eval.gold,
-              rec.ppo.eval.proxy, rec.ppo.seconds);
-  std::fflush(stdout);
 
   GrpoConfig gc;
   gc.model_dir = sft_model_dir;
@@ -152,16 +171,9 @@ RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, 
   gc.quiet = true;
   Timer gt;
   const GrpoSummary gs = run_grpo(gc);
-  rec.grpo.name = "GRPO";
-  rec.grpo.out_dir = gc.out_dir;
-  rec.grpo.steps = gs.steps_done;
-  rec.grpo.seconds = gt.seconds();
-  rec.grpo.seconds_per_step = gs.steps_done > 0 ? rec.grpo.seconds / double(gs.steps_done) : 0;
-  rec.grpo.model_mib = model_mib(sft_model_dir, true) + model_mib(rm_dir, false);
-  rec.grpo.eval = eval_dir(gs.model_dir, rm_dir, gold, eval_prompts, p, eval_seed);
-  std::printf("   GRPO: %ld steps, gold %.3f, proxy %.3f after (%.1f s)\n", gs.steps_done, rec.grpo.eval.gold,
-              rec.grpo.eval.proxy, rec.grpo.seconds);
-  std::fflush(stdout);
+  const double grpo_seconds = gt.seconds();
+  rec.grpo = route_record("GRPO", gc.out_dir, gs.steps_done, grpo_seconds,
+                          model_mib(sft_model_dir, true) + model_mib(rm_dir, false), gs.model_dir, eval);
   return rec;
 }
 
