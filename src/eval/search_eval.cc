@@ -10,6 +10,7 @@
 #include "infer/batch_generator.h"
 #include "infer/tool_turn.h"
 #include "search/search_tool.h"
+#include "tokenizer/unicode.h"
 #include "tokenizer/special_tokens.h"
 
 namespace llmforge {
@@ -111,11 +112,15 @@ nlohmann::json search_eval_to_json(const SearchEvalResult& r) {
     for (const ToolEvent& e : s.events) {
       nlohmann::json hits = nlohmann::json::array();
       for (const ToolHit& h : e.hits) hits.push_back({{"title", h.title}, {"url", h.url}});
-      calls.push_back({{"name", e.call.name}, {"arguments", e.call.arguments}, {"call_text", e.call_text},
+      // Calls and replies are the model's bytes, which need not be valid UTF-8; dump()
+      // would throw on them (type_error 316).
+      calls.push_back({{"name", utf8_with_replacements(e.call.name)},
+                       {"arguments", utf8_with_replacements(e.call.arguments)},
+                       {"call_text", utf8_with_replacements(e.call_text)},
                        {"error", e.error}, {"hits", hits}, {"result_tokens", e.result_tokens}});
     }
     samples.push_back({{"group", s.group}, {"question", s.question}, {"expected", s.expected},
-                       {"reply", s.reply}, {"correct", s.correct}, {"calls", calls}});
+                       {"reply", utf8_with_replacements(s.reply)}, {"correct", s.correct}, {"calls", calls}});
   }
   return {{"groups", groups}, {"samples", samples}, {"search_ms", r.search_ms}, {"searches", r.searches}};
 }

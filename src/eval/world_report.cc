@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "eval/world_eval.h"
+#include "tokenizer/unicode.h"
 
 namespace llmforge {
 
@@ -54,8 +55,14 @@ json world_eval_to_json(const WorldEvalResult& r) {
   }
   json records = json::array();
   for (const ChatRecord& c : r.records) {
-    json j{{"kind", c.kind},   {"question", c.question}, {"expected", c.expected},
-           {"reply", c.reply}, {"finish", c.finish},     {"correct", c.correct}};
+    // A reply is the model's bytes, which need not be valid UTF-8 (a byte-level model
+    // can stop mid-character); dump() would throw on them (type_error 316).
+    json j{{"kind", c.kind},
+           {"question", c.question},
+           {"expected", c.expected},
+           {"reply", utf8_with_replacements(c.reply)},
+           {"finish", c.finish},
+           {"correct", c.correct}};
     if (c.kind == "qa" || c.kind == "probe") {
       j["split"] = c.split;
       j["attribute"] = c.attribute;
