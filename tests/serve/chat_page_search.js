@@ -3,52 +3,25 @@
 // and checks that the page shows the search (query and hit, linked) above the
 // streamed answer; saves a screenshot. Usage: node chat_page_search.js URL SHOT PROFILE
 "use strict";
-const path = require("path");
-const { chromium } = require(path.join(__dirname, "../reference/node_modules/playwright-core"));
+const { runChatPageTest, expectNoErrorMessage } = require("./chat_page_browser");
 
-async function main() {
-  const [url, shot, profile] = process.argv.slice(2);
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    timeout: 60000,
-    viewport: { width: 1100, height: 700 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(url, { timeout: 30000 });
-    await page.waitForSelector("#model-name[data-id]", { timeout: 10000 });
-    await page.fill("#temperature", "0");
-    await page.fill("#max-tokens", "200");
-    await page.fill("#input", "Where was Kenji Marsh born?");
-    await page.click("#send");
-    await page.waitForSelector('.message.assistant[data-done="true"]', { timeout: 60000 });
-    const failed = await page.$(".message.error");
-    if (failed) throw new Error("page shows an error: " + (await failed.textContent()));
-    const call = await page.textContent(".message.tool .tool-call");
-    if (call !== "search: Kenji Marsh") throw new Error("search shown as " + JSON.stringify(call));
-    const link = await page.getAttribute(".message.tool li a", "href");
-    if (link !== "http://example/kenji") throw new Error("hit link " + link);
-    const title = await page.textContent(".message.tool li a");
-    if (title !== "Kenji Marsh") throw new Error("hit title " + title);
-    // The search block comes before the answer.
-    const order = await page.evaluate(() => Array.from(document.querySelectorAll("#messages .message")).map((d) => d.className));
-    if (order.join("|") !== "message user|message tool|message assistant") throw new Error("order " + order.join("|"));
-    const reply = await page.textContent(".message.assistant");
-    if (reply !== "He was born in Lisbon.") throw new Error("reply " + JSON.stringify(reply));
-    if (errors.length) throw new Error("page errors: " + errors.join("; "));
-    await page.screenshot({ path: shot });
-    console.log("chat page search: ok (" + reply + ")");
-  } finally {
-    await browser.close();
-  }
-}
-
-main().catch((e) => {
-  console.error("FAIL: " + (e.stack || e));
-  process.exit(1);
+runChatPageTest(async (page) => {
+  await page.fill("#temperature", "0");
+  await page.fill("#max-tokens", "200");
+  await page.fill("#input", "Where was Kenji Marsh born?");
+  await page.click("#send");
+  await page.waitForSelector('.message.assistant[data-done="true"]', { timeout: 60000 });
+  await expectNoErrorMessage(page);
+  const call = await page.textContent(".message.tool .tool-call");
+  if (call !== "search: Kenji Marsh") throw new Error("search shown as " + JSON.stringify(call));
+  const link = await page.getAttribute(".message.tool li a", "href");
+  if (link !== "http://example/kenji") throw new Error("hit link " + link);
+  const title = await page.textContent(".message.tool li a");
+  if (title !== "Kenji Marsh") throw new Error("hit title " + title);
+  // The search block comes before the answer.
+  const order = await page.evaluate(() => Array.from(document.querySelectorAll("#messages .message")).map((d) => d.className));
+  if (order.join("|") !== "message user|message tool|message assistant") throw new Error("order " + order.join("|"));
+  const reply = await page.textContent(".message.assistant");
+  if (reply !== "He was born in Lisbon.") throw new Error("reply " + JSON.stringify(reply));
+  return "chat page search: ok (" + reply + ")";
 });
