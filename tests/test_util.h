@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "core/rng.h"
 
 namespace llmforge::testing {
@@ -33,6 +35,18 @@ inline double normalized_error(const float* a, const float* ref, size_t n) {
 
 inline std::string temp_dir(const std::string& name) {
   return std::string(LLMFORGE_BINARY_DIR) + "/test_tmp/" + name;
+}
+
+// temp_dir(name) with the running test's name added ("name_Suite.Test"): ctest runs
+// each test in a process of its own, two at a time, so a helper that several tests
+// call must give each its own folder, or one test removes or rewrites what another
+// is reading.
+inline std::string test_temp_dir(const std::string& name) {
+  const ::testing::TestInfo* t = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (!t) return temp_dir(name);
+  std::string test = std::string(t->test_suite_name()) + "." + t->name();
+  std::replace(test.begin(), test.end(), '/', '_');  // parameterised tests: "Suite/0"
+  return temp_dir(name + "_" + test);
 }
 
 struct CommandResult {

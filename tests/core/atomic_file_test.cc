@@ -1,8 +1,10 @@
 #include "core/atomic_file.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <string>
 
 #include "core/error.h"
 
@@ -10,7 +12,9 @@ namespace llmforge {
 namespace {
 
 TEST(AtomicFile, ReplacesOnlyOnCommit) {
-  auto dir = std::filesystem::temp_directory_path() / "llmforge_atomic_test";
+  // Of this process's own: the test checks that nothing else is in the folder, and
+  // other builds' tests (other worktrees) may run at the same time.
+  auto dir = std::filesystem::temp_directory_path() / ("llmforge_atomic_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::string path = (dir / "f.txt").string();
   write_file_atomic(path, "old");

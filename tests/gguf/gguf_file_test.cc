@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "../test_util.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/rng.h"
@@ -93,7 +94,10 @@ std::string sample_file(std::vector<float>* data) {
   w.add_tensor("t.bf16", {2, 64}, TensorType::kBF16, data->data());
   w.add_tensor("t.q8", {3, 64}, TensorType::kQ8_0, data->data());
   w.add_tensor("t.vec", {5}, TensorType::kF32, data->data());
-  const std::string path = temp_path("gguf_sample.gguf");
+  // Four tests write it, in parallel processes under ctest: a file of each test's own.
+  const std::string dir = testing::test_temp_dir("gguf_sample");
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/sample.gguf";
   w.write(path);
   return read_file(path);
 }

@@ -22,8 +22,7 @@ namespace {
 // live in a folder of the running test's own, so one test never removes what another
 // is reading.
 std::string own_dir() {
-  const std::string dir = testing::temp_dir(std::string("rl/") +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  const std::string dir = testing::test_temp_dir("rl/own");
   fs::create_directories(dir);
   return dir;
 }

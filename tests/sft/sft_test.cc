@@ -54,9 +54,10 @@ std::string chat_json(const Qa& q) {
   return nlohmann::json{{"messages", msgs}, {"id", "ignored"}}.dump();
 }
 
-// A model directory with a random tiny model and the chat-capable tokenizer.
+// A model directory with a random tiny model and the chat-capable tokenizer (in a
+// folder of the calling test's own: several tests make one).
 std::string base_model_dir(int seq) {
-  std::string dir = testing::temp_dir("sft/base" + std::to_string(seq));
+  std::string dir = testing::test_temp_dir("sft/base" + std::to_string(seq));
   fs::remove_all(dir);
   fs::create_directories(dir);
   ModelConfig c = testing::tiny_config(int(tok().vocab_size()));
