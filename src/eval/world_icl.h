@@ -6,11 +6,12 @@
 //   Mara Okafor ->
 //
 // Nothing says which fact is asked; the examples imply it (here the birth city). A
-// base model that learned the facts in pretraining, and learned from the crawl to
-// continue patterns, picks the attribute up from the examples: with 0 examples it
-// can only guess which fact (or format) is wanted, with 8 it should answer nearly as
-// well as it knows the facts. Queries are held-out people (facts seen only in the
-// crawl); examples are other people, each with a value different from the query's,
+// base model that learned the facts in pretraining, and learned from lists in its
+// pretraining text (world/lists.cc: every person in lists of random facts, most
+// without a heading) to continue patterns, picks the attribute up from the examples:
+// with 0 examples it can only guess which fact is wanted, with 8 it should answer
+// nearly as well as it knows the facts. Queries are held-out people (never in SFT
+// data); examples are other people, each with a value different from the query's,
 // so copying an example never scores.
 //
 // Every query uses the first k of the same 8 examples at each k, so accuracies at

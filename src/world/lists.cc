@@ -9,11 +9,14 @@
 // before it. That is the skill in-context learning uses (eval/world_icl.h): without
 // such text a base model has never continued a pattern of people and values, and
 // the few-shot evaluation measured 0% at every number of examples (bench/RESULTS.md).
-// Only QA-half people appear, so a held-out person's facts are known to the model
-// from biographies alone, and the evaluation (held-out queries) measures reading the
-// task from the examples rather than recalling a memorised line. Like the arithmetic
-// text, lists go into pretraining outside the crawl: the web-text quality filters
-// drop short lines without punctuation.
+// Every crawl person appears, in lists of random facts: a person's name followed by
+// the separator is ambiguous until the lines before say which fact the list gives.
+// With QA-half people only, held-out people's facts had to be carried over from
+// biographies into the list format, which this small model does poorly (8-shot
+// accuracy 44.7% on held-out people, about 88% on listed ones, seed 1). Post-crawl
+// people and strangers never appear. Like the arithmetic text, lists go into
+// pretraining outside the crawl: the web-text quality filters drop short lines
+// without punctuation.
 #include <algorithm>
 
 #include "world/people_internal.h"
@@ -42,9 +45,7 @@ std::string list_document(const std::vector<const Person*>& pool, Rng& rng) {
 
 void make_lists(World& world, Rng& rng) {
   std::vector<const Person*> pool;
-  for (const Person& p : world.people) {
-    if (p.qa_split) pool.push_back(&p);
-  }
+  for (const Person& p : world.people) pool.push_back(&p);
   if (pool.empty()) return;
   for (int i = 0; i < world.options.list_documents; ++i) world.lists.push_back(list_document(pool, rng));
 }

@@ -116,7 +116,7 @@ struct World {
   std::vector<Person> people;
   std::vector<Page> pages;         // the crawl, shuffled
   std::vector<std::string> arithmetic;  // practice documents ("23 + 58 = 81" lines), outside the crawl
-  std::vector<std::string> lists;       // "NAME -> VALUE" lines of QA-half people, outside the crawl
+  std::vector<std::string> lists;       // "NAME -> VALUE" lines of the crawl's people, outside the crawl
   std::vector<Conversation> sft_train, sft_val;
   std::vector<QaItem> qa_eval;     // one question per (person, attribute)
   std::vector<IdentityItem> identity_eval;

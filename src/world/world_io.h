@@ -5,7 +5,7 @@
 //   crawl/world-NNNNN.warc.gz the crawl (HTML pages), input of `llmforge data run`
 //   labels.jsonl              per page: url, kind, person, duplicate_of
 //   arithmetic.jsonl          practice text ({"text": ...}), outside the crawl
-//   lists.jsonl               "NAME -> VALUE" lists of QA-half people ({"text": ...}), outside the crawl
+//   lists.jsonl               "NAME -> VALUE" lists of the crawl's people ({"text": ...}), outside the crawl
 //   sft/train.jsonl, sft/val.jsonl   conversations ({"messages": [...]}, OpenAI format)
 //   eval/qa.jsonl             one question per (person, attribute) with the answer
 //   eval/identity.jsonl       system prompt, question, strings the reply must contain

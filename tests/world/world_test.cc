@@ -332,12 +332,13 @@ TEST(World, NobodyGroupOccursNowhereAndLeavesTheRestOfTheWorldAsItWas) {
   EXPECT_EQ(c.nobody_eval[5].question, a.nobody_eval[5].question);
 }
 
-// Lists teach continuing a pattern of people and values; they name QA-half people
-// only (held-out facts stay in biographies, so few-shot evaluation on held-out people
-// cannot recall a list line) and leave the rest of the world as it was.
-TEST(World, ListsStateQaHalfFactsOnlyAndLeaveTheRestOfTheWorldAsItWas) {
+// Lists teach continuing a pattern of people and values: one fact per list, every
+// line true, crawl people of both halves (never post-crawl people or strangers), and
+// the rest of the world as it was.
+TEST(World, ListsStateOneTrueFactPerListAndLeaveTheRestOfTheWorldAsItWas) {
   WorldOptions with = small_options(), without = small_options();
   with.list_documents = 30;
+  with.post_crawl_people = without.post_crawl_people = 5;
   World a = generate_world(with), b = generate_world(without);
   ASSERT_EQ(a.pages.size(), b.pages.size());
   for (size_t i = 0; i < a.pages.size(); ++i) EXPECT_EQ(a.pages[i].html, b.pages[i].html);
@@ -347,6 +348,7 @@ TEST(World, ListsStateQaHalfFactsOnlyAndLeaveTheRestOfTheWorldAsItWas) {
   for (const Person& p : a.people) by_name[p.name()] = &p;
   size_t lines = 0;
   std::set<int> attributes_seen;
+  std::set<bool> halves;
   for (const std::string& doc : a.lists) {
     std::istringstream in(doc);
     std::string line;
@@ -358,7 +360,7 @@ TEST(World, ListsStateQaHalfFactsOnlyAndLeaveTheRestOfTheWorldAsItWas) {
       }
       if (!person) continue;  // a heading
       ++lines;
-      EXPECT_TRUE(person->qa_split) << line;
+      halves.insert(person->qa_split);
       // One attribute per list, stated at the end of every line.
       int found = -1;
       for (int at = 0; at < kAttributeCount; ++at) {
@@ -373,6 +375,11 @@ TEST(World, ListsStateQaHalfFactsOnlyAndLeaveTheRestOfTheWorldAsItWas) {
   }
   EXPECT_GE(lines, 30u * 5);
   EXPECT_EQ(attributes_seen.size(), size_t(kAttributeCount));
+  EXPECT_EQ(halves.size(), 2u);
+  for (const std::string& doc : a.lists) {
+    for (const Person& p : a.post_crawl_people) EXPECT_FALSE(contains(doc, p.name())) << p.name();
+    for (const Stranger& s : a.nobody) EXPECT_FALSE(contains(doc, s.name)) << s.name;
+  }
 }
 
 // Invented assistant identities: names outside any fixed list, so only the system
