@@ -73,7 +73,7 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     p.search_result_tokens = 150, p.search_eval_per_group = 60;
     p.world.nobody_train = 60, p.world.nobody_eval = 30;
     p.idk_epochs = 2, p.idk_lr = 2e-4;
-    p.expected_time = "about 21 minutes to the chat model, more for the stages after it";
+    p.expected_time = "about 28 minutes to the chat model, more for the stages after it";
   } else {
     ErrorBuilder("speedrun") << "unknown preset '" << name << "' (tiny or default)";
   }
