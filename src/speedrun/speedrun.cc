@@ -140,16 +140,16 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     o.vocab_size = uint32_t(p.vocab_size);
     o.n_threads = config.threads;
     BpeTrainer trainer(o);
-    trainer.add_file(data_dir + "/clean");
-    trainer.add_file(world_dir + "/arithmetic.jsonl");
-    trainer.add_file(world_dir + "/lists.jsonl");
+    // The clean crawl and the practice text outside it: the tokenizer and the shards read the same inputs.
+    const std::vector<std::string> inputs = {data_dir + "/clean", world_dir + "/arithmetic.jsonl",
+                                             world_dir + "/lists.jsonl"};
+    for (const std::string& input : inputs) trainer.add_file(input);
     Tokenizer tok = trainer.train();
     fs::create_directories(out + "/tokenizer");
     tok.save_tokenizer_json(tokenizer_path);
     record.vocab_size = int(tok.vocab_size());
     fs::remove_all(tokens_dir);  // shards depend on the tokenizer just trained
-    data::PipelineConfig c = tokenize_only({data_dir + "/clean", world_dir + "/arithmetic.jsonl", world_dir + "/lists.jsonl"}, tokens_dir,
-                                           config.threads);
+    data::PipelineConfig c = tokenize_only(inputs, tokens_dir, config.threads);
     c.tokenizer = data::make_tokenizer_factory(tokenizer_path);
     data::RunStats s = data::run_pipeline(c);
     double bytes = 0;
