@@ -41,6 +41,12 @@ int run_ppo_command(int argc, char** argv) {
       .add("kl-horizon", num(d.kl_horizon), "adaptive KL controller's horizon")
       .add_flag("no-whiten", "leave advantages unwhitened")
       .add("critic-lr", num(d.critic_lr), "critic learning rate")
+      .add("eval-prompts", "", "held-out prompts JSONL (needs --world): gold and proxy scores of fixed samples "
+                               "before, every --eval-every steps and after, in eval.jsonl")
+      .add("eval-reward-model", "", "a held-out reward model (trained on other preferences) that scores the "
+                                    "evaluations too and picks the best checkpoint: early stopping without gold")
+      .add("eval-every", "0", "steps between held-out evaluations (0: before and after only)")
+      .add("eval-samples", std::to_string(d.eval_samples), "answers per held-out prompt")
       .add("checkpoint-every", "0", "steps between checkpoints (0: only at the end)")
       .add_flag("resume", "continue from --out's latest checkpoint (bitwise)");
   add_optimizer_options(opts, d.schedule, d.adamw);
@@ -72,6 +78,10 @@ int run_ppo_command(int argc, char** argv) {
   c.kl_horizon = opts.get_double("kl-horizon");
   c.whiten_advantages = !opts.get_bool("no-whiten");
   c.critic_lr = opts.get_double("critic-lr");
+  c.eval_prompts = opts.get("eval-prompts");
+  c.eval_reward_model_dir = opts.get("eval-reward-model");
+  c.eval_every = int(opts.get_int("eval-every"));
+  c.eval_samples = int(opts.get_int("eval-samples"));
   c.checkpoint_every = int(opts.get_int("checkpoint-every"));
   c.resume = opts.get_bool("resume");
   optimizer_from_options(opts, c.schedule, c.adamw);
@@ -80,7 +90,9 @@ int run_ppo_command(int argc, char** argv) {
   std::printf("%ld steps in %.1f s (rollouts %.1f s, updates %.1f s); proxy score %.3f -> %.3f", s.steps_done, s.seconds,
               s.rollout_seconds, s.update_seconds, s.first_proxy, s.last_proxy);
   if (!c.world_dir.empty()) std::printf(", gold score %.3f -> %.3f", s.first_gold, s.last_gold);
-  std::printf(", KL %.3f; models and optimizer states %.1f MiB\n", s.last_kl, s.peak_model_bytes / 1048576.0);
+  std::printf(", KL %.3f; models and optimizer states %.1f MiB, activations %.1f MiB\n", s.last_kl,
+              s.peak_model_bytes / 1048576.0, s.activation_bytes / 1048576.0);
+  if (s.evaluations > 0) std::printf("%ld held-out evaluations in %s/eval.jsonl\n", s.evaluations, c.out_dir.c_str());
   if (s.model_dir.empty()) return 1;
   std::printf("actor written to %s, critic (and its optimizer state) to %s\n", s.model_dir.c_str(), s.critic_dir.c_str());
   return 0;

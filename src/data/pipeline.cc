@@ -39,6 +39,16 @@ std::string stage3_stats_path(const std::string& out, size_t i) {
   return out + "/stage3/" + index_name(i) + ".stats.json";
 }
 
+// Several slices may start at once on a shared folder: writing the same content
+// atomically is harmless.
+void write_manifest(const std::string& path, const std::vector<InputFile>& inputs) {
+  nlohmann::json j;
+  j["inputs"] = nlohmann::json::array();
+  for (const auto& f : inputs)
+    j["inputs"].push_back({{"path", f.path}, {"bytes", f.bytes}, {"format", format_name(f.format)}});
+  write_file_atomic(path, j.dump(1));
+}
+
 std::vector<InputFile> load_manifest(const PipelineConfig& config) {
   if (config.output_dir.empty()) ErrorBuilder("data") << "no output folder given (--out)";
   if (config.shard_count < 1 || config.shard_index < 0 || config.shard_index >= config.shard_count)
@@ -62,23 +72,24 @@ std::vector<InputFile> load_manifest(const PipelineConfig& config) {
       saved.push_back(f);
     }
     if (inputs.empty()) return saved;  // report/dedup without inputs: use the manifest
-    bool same = saved.size() == inputs.size();
-    for (size_t i = 0; same && i < saved.size(); ++i)
-      same = saved[i].path == inputs[i].path && saved[i].bytes == inputs[i].bytes;
+    // A run folder that was moved or copied (with its inputs inside it, as the
+    // speedrun's are) still resumes: the same file names and sizes in the same order
+    // count as the same inputs, and the manifest then records where they are now.
+    bool same = saved.size() == inputs.size(), moved = false;
+    for (size_t i = 0; same && i < saved.size(); ++i) {
+      same = saved[i].bytes == inputs[i].bytes &&
+             fs::path(saved[i].path).filename() == fs::path(inputs[i].path).filename();
+      moved = moved || saved[i].path != inputs[i].path;
+    }
     if (!same)
       ErrorBuilder("data") << "the inputs differ from those of the run that created " << config.output_dir
                            << " (" << saved.size() << " files in manifest.json, " << inputs.size()
                            << " given); use a new output folder";
+    if (moved) write_manifest(path, inputs);
     return inputs;
   }
   if (inputs.empty()) ErrorBuilder("data") << "no input files given";
-  nlohmann::json j;
-  j["inputs"] = nlohmann::json::array();
-  for (const auto& f : inputs)
-    j["inputs"].push_back({{"path", f.path}, {"bytes", f.bytes}, {"format", format_name(f.format)}});
-  // Several slices may start at once on a shared folder: writing the same content
-  // atomically is harmless.
-  write_file_atomic(path, j.dump(1));
+  write_manifest(path, inputs);
   return inputs;
 }
 

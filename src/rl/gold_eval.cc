@@ -9,7 +9,7 @@ namespace llmforge {
 
 GoldEval evaluate_gold(const Model& policy, const Tokenizer& tok, const GoldPreference& gold,
                        const std::vector<OpenPrompt>& prompts, Model* reward_model, int samples,
-                       int max_new_tokens, uint64_t seed) {
+                       int max_new_tokens, uint64_t seed, Model* heldout_reward_model, int keep_examples) {
   GoldEval ev;
   if (prompts.empty()) return ev;
   const std::vector<int32_t> stops{chat_end_token(tok)};
@@ -22,16 +22,25 @@ GoldEval evaluate_gold(const Model& policy, const Tokenizer& tok, const GoldPref
   const RolloutBatch batch = generate_rollouts(policy, tokens, rc, seed);
   std::vector<std::vector<int32_t>> scored;
   for (const Completion& c : batch.completions) {
-    ev.gold += gold.score(prompts[size_t(c.prompt)], completion_text(tok, c, stops)).gold;
+    const std::string text = completion_text(tok, c, stops);
+    const double g = gold.score(prompts[size_t(c.prompt)], text).gold;
+    ev.gold += g;
     ev.length += double(c.tokens.size());
+    if (int(ev.examples.size()) < keep_examples) ev.examples.push_back({prompts[size_t(c.prompt)].text, text, g, 0});
     std::vector<int32_t> s = tokens[size_t(c.prompt)];
     s.insert(s.end(), c.tokens.begin(), c.tokens.end());
     scored.push_back(std::move(s));
   }
-  if (reward_model)
-    for (float x : score_sequences(*reward_model, scored)) ev.proxy += x;
+  if (reward_model) {
+    const std::vector<float> proxy = score_sequences(*reward_model, scored);
+    for (float x : proxy) ev.proxy += x;
+    for (size_t i = 0; i < ev.examples.size(); ++i) ev.examples[i].proxy = proxy[i];
+  }
+  if (heldout_reward_model)
+    for (float x : score_sequences(*heldout_reward_model, scored)) ev.heldout_proxy += x;
   ev.samples = long(batch.completions.size());
   ev.gold /= double(ev.samples), ev.proxy /= double(ev.samples), ev.length /= double(ev.samples);
+  ev.heldout_proxy /= double(ev.samples);
   return ev;
 }
 

@@ -2,6 +2,8 @@
 // prompts: S samples per prompt through the batched engine, each scored by the
 // world's gold preference (rl/preference.h) and, when given, by a reward model.
 // Sampling seeds derive from `seed`, so two policies are compared on equal terms.
+// A second, held-out reward model (trained on other preferences) scores the same
+// samples: a proxy the policy was not optimised against, for early stopping.
 #pragma once
 
 #include <cstdint>
@@ -13,13 +15,21 @@
 
 namespace llmforge {
 
+struct GoldSample {
+  std::string prompt, response;
+  double gold = 0, proxy = 0;
+};
+
 struct GoldEval {
   long samples = 0;
   double gold = 0, proxy = 0, length = 0;  // means; proxy 0 without a reward model
+  double heldout_proxy = 0;                // mean; 0 without a held-out reward model
+  std::vector<GoldSample> examples;        // the first keep_examples samples
 };
 
 GoldEval evaluate_gold(const Model& policy, const Tokenizer& tok, const GoldPreference& gold,
                        const std::vector<OpenPrompt>& prompts, Model* reward_model, int samples,
-                       int max_new_tokens, uint64_t seed);
+                       int max_new_tokens, uint64_t seed, Model* heldout_reward_model = nullptr,
+                       int keep_examples = 0);
 
 }  // namespace llmforge

@@ -98,16 +98,19 @@ GrpoSummary run_grpo(const GrpoConfig& cfg) {
     for (TaskItem& item : items) {
       RenderedPrompt r = render_task_prompt(tok, item, cfg.prompt_template);
       if (int(r.tokens.size()) + 1 >= base_config.max_seq_len) {
-        if (dropped < 5)
+        if (dropped < 5) {
           LLMF_LOG(Warn) << "prompt " << item.id << " (" << split << ") has " << r.tokens.size()
                          << " tokens; the context of " << base_config.max_seq_len << " leaves no room to answer: skipped";
+        }
         ++dropped;
         continue;
       }
       p.items.push_back(std::move(item));
       p.prompts.push_back(std::move(r));
     }
-    if (dropped > 5) LLMF_LOG(Warn) << dropped << " " << split << " prompts longer than the context skipped";
+    if (dropped > 5) {
+      LLMF_LOG(Warn) << dropped << " " << split << " prompts longer than the context skipped";
+    }
     summary.dropped_prompts += dropped;
     return p;
   };
@@ -303,6 +306,9 @@ GrpoSummary run_grpo(const GrpoConfig& cfg) {
   summary.rollout_tokens_per_s = rollout_seconds > 0 ? double(rollout_tokens) / rollout_seconds : 0;
   summary.update_tokens_per_s = update_seconds > 0 ? double(update_tokens) / update_seconds : 0;
   summary.seconds = total.seconds();
+  summary.model_state_bytes = model->param_bytes() + model->grad_bytes() + loop.optimizer().state_bytes() +
+                              (reference ? reference->param_bytes() : 0);
+  summary.activation_bytes = model->activation_bytes() + (reference ? reference->activation_bytes() : 0);
   if (!cfg.out_dir.empty()) {
     nlohmann::json t;
     auto transcripts = [](const TaskEval& ev) {

@@ -88,6 +88,10 @@ struct GrpoSummary {
   double rollout_tokens_per_s = 0;  // completion tokens per second of rollouts, all steps
   double update_tokens_per_s = 0;
   double seconds = 0;
+  // The policy's parameters, gradients and AdamW states plus the frozen reference's
+  // parameters (beta > 0), and their activation arenas at their largest; a reward
+  // model used as a reward (custom_rewards) is not counted here.
+  size_t model_state_bytes = 0, activation_bytes = 0;
 };
 
 GrpoSummary run_grpo(const GrpoConfig& config);

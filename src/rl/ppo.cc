@@ -12,6 +12,7 @@
 #include "core/timer.h"
 #include "infer/chat_format.h"
 #include "model/model_io.h"
+#include "rl/gold_eval.h"
 #include "rl/grpo_batch.h"
 #include "rl/ppo_loss.h"
 #include "rl/preference.h"
@@ -22,6 +23,7 @@
 #include "rl/task_eval.h"
 #include "train/checkpoint.h"
 #include "train/distributed.h"
+#include "train/metrics_log.h"
 #include "train/train_loop.h"
 
 namespace llmforge {
@@ -117,6 +119,26 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
     std::memcpy(&beta, &bits, sizeof beta);
     kl_ctl.set_beta(beta);
   }
+  // Held-out evaluation: fixed prompts and sampling seeds, so every evaluation
+  // compares the policies of the run on equal terms.
+  std::vector<OpenPrompt> eval_open;
+  std::unique_ptr<Model> heldout_rm;
+  if (!cfg.eval_prompts.empty()) {
+    if (!gold) ErrorBuilder("rl") << "held-out evaluation (" << cfg.eval_prompts << ") needs a world for the gold score";
+    for (const TaskItem& it : load_task_jsonl(cfg.eval_prompts, AnswerCheck::kExact)) {
+      OpenPrompt op = open_prompt_from_text(facts, item_question(it));
+      if (op.person < 0) ErrorBuilder("rl") << cfg.eval_prompts << ": " << it.id << " names nobody of the world";
+      eval_open.push_back(std::move(op));
+    }
+    if (eval_open.empty()) ErrorBuilder("rl") << cfg.eval_prompts << ": no prompts";
+    if (!cfg.eval_reward_model_dir.empty()) {
+      heldout_rm = load_model(cfg.eval_reward_model_dir, cfg.precision);
+      if (!heldout_rm->config().value_head)
+        ErrorBuilder("rl") << cfg.eval_reward_model_dir << " is not a reward model (no value head)";
+    }
+  } else if (!cfg.eval_reward_model_dir.empty()) {
+    ErrorBuilder("rl") << "a held-out reward model needs held-out prompts (eval_prompts)";
+  }
   PromptSource source(items.size(), cfg.seed, "ppo");
   loop.attach(*actor, source);
   summary.peak_model_bytes = actor->param_bytes() + actor->grad_bytes() + loop.optimizer().state_bytes() +
@@ -140,10 +162,12 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
   rc.max_batch = cfg.rollout_batch;
   const int V = pc.vocab_size;
   PpoStep step;
+  long loop_step = 0;  // the step running now (held-out evaluations name it)
   bool critic_fresh = true;
   TrainHooks hooks;
 
   hooks.before_step = [&](long n, Model& m) {
+    loop_step = n;
     step = PpoStep{};
     step.beta = kl_ctl.beta();
     std::vector<size_t> picked;
@@ -274,6 +298,41 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
     step.first_update = false;
   };
 
+  MetricsLog eval_log(eval_open.empty() || cfg.out_dir.empty() ? "" : cfg.out_dir + "/eval.jsonl",
+                      loop.start_step() > 0);
+  double last_kl = 0;
+  // One held-out evaluation of the actor after `step` steps, a line of eval.jsonl.
+  auto evaluate_heldout = [&](Model& m, long step_no) {
+    const GoldEval e = evaluate_gold(m, tok, *gold, eval_open, rm.get(), cfg.eval_samples, cfg.max_new_tokens,
+                                     cfg.seed * 7919 + 17, heldout_rm.get(), cfg.eval_examples);
+    nlohmann::json line{{"step", step_no},     {"kl", step_no == 0 ? 0.0 : last_kl},
+                        {"gold", e.gold},      {"proxy", e.proxy},
+                        {"length", e.length},  {"samples", e.samples}};
+    if (heldout_rm) line["heldout_proxy"] = e.heldout_proxy;
+    line["examples"] = nlohmann::json::array();
+    for (const GoldSample& s : e.examples)
+      line["examples"].push_back({{"prompt", s.prompt}, {"response", s.response}, {"gold", s.gold}, {"proxy", s.proxy}});
+    eval_log.write(line);
+    ++summary.evaluations;
+    return e;
+  };
+  if (!eval_open.empty()) {
+    if (loop.start_step() == 0) evaluate_heldout(*actor, 0);
+    hooks.evaluate = [&](Model& m) {
+      const GoldEval e = evaluate_heldout(m, loop_step);
+      EvalResult r;
+      // Lower is better for the loop's `best` checkpoint: the held-out reward
+      // model's score, else the reward model's (never gold, which a real run lacks).
+      r.loss = -(heldout_rm ? e.heldout_proxy : e.proxy);
+      r.metrics = {{"eval_gold", e.gold}, {"eval_proxy", e.proxy}, {"eval_length", e.length}};
+      if (heldout_rm) r.metrics["eval_heldout_proxy"] = e.heldout_proxy;
+      char text[96];
+      std::snprintf(text, sizeof text, "held-out gold %.3f proxy %.3f", e.gold, e.proxy);
+      r.progress = text;
+      return r;
+    };
+  }
+
   bool first = true;
   hooks.step_metrics = [&](long, const StepStats& stats, nlohmann::json& rec) {
     rec["proxy_score"] = step.proxy;
@@ -294,6 +353,7 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
     summary.update_seconds += stats.seconds;
     if (first) summary.first_proxy = step.proxy, summary.first_gold = step.gold, first = false;
     summary.last_proxy = step.proxy, summary.last_gold = step.gold, summary.last_kl = step.kl;
+    last_kl = step.kl;
   };
   hooks.add_files = [&](const std::string& dir) {
     tok.save_tokenizer_json(dir + "/tokenizer.json");
@@ -308,6 +368,9 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
   summary.model_dir = r.model_dir;
   if (!r.model_dir.empty()) summary.critic_dir = r.model_dir + "/critic";  // written by add_files
   summary.seconds = total.seconds();
+  // The arenas grow to the largest batch they ran, so at the end they hold the peak.
+  summary.activation_bytes = actor->activation_bytes() + critic->activation_bytes() +
+                             reference->activation_bytes() + rm->activation_bytes();
   return summary;
 }
 

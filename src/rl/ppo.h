@@ -19,6 +19,12 @@
 //      preference, when a world is given), kl, beta, value_loss,
 //      explained_variance, clip_fraction, value_clip_fraction, entropy,
 //      approx_kl, response_length
+// With eval_prompts, every eval_every steps (and before the first, and after the
+// last) the actor answers held-out prompts with fixed sampling seeds; the gold
+// score, the reward model's score and a held-out reward model's score of those
+// answers go to metrics.jsonl (eval_*) and, with sample answers, to eval.jsonl.
+// The `best` checkpoint is the one the held-out reward model (else the reward
+// model) scores highest: early stopping that needs no gold.
 // Every checkpoint (and the final model directory) holds the actor with its AdamW
 // state and the prompt position (the loop's), and in critic/ the critic with its
 // AdamW state and beta (bit for bit); rollout seeds derive from (seed, step), so a
@@ -41,6 +47,11 @@ struct PpoConfig {
   std::string prompts;           // JSONL of {"prompt": ...} (e.g. rm data's prompts.jsonl)
   std::string world_dir;         // optional: people.jsonl, for the gold score
   std::string out_dir = "runs/ppo";
+  std::string eval_prompts;           // JSONL like `prompts`, held out; needs world_dir
+  std::string eval_reward_model_dir;  // optional: a reward model trained on other preferences
+  int eval_every = 0;                 // steps between evaluations (0: before and after only)
+  int eval_samples = 2;               // answers per held-out prompt
+  int eval_examples = 4;              // answers kept per evaluation in eval.jsonl
 
   long steps = 50;
   int prompts_per_step = 8;
@@ -77,6 +88,8 @@ struct PpoSummary {
   double first_proxy = 0, last_proxy = 0, first_gold = 0, last_gold = 0, last_kl = 0;
   double seconds = 0, rollout_seconds = 0, update_seconds = 0;
   size_t peak_model_bytes = 0;  // parameters, gradients and optimizer states of the four models
+  size_t activation_bytes = 0;  // the four models' activation arenas at their largest
+  long evaluations = 0;         // held-out evaluations written to eval.jsonl
 };
 
 PpoSummary run_ppo(const PpoConfig& config);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
+#include "core/resident_memory.h"
 #include "core/timer.h"
 #include "model/model_io.h"
 #include "rl/preference.h"
@@ -47,20 +48,33 @@ struct PolicyEval {
   }
 };
 
+// The process's resident memory around one RL route: the high-water mark is reset
+// when it starts, so peak() is the route's own peak (with what the process already held).
+struct ResidentWatch {
+  double before_mib = 0;
+  bool reset = false;
+  ResidentWatch() : before_mib(double(resident_bytes()) / 1048576.0), reset(reset_peak_resident()) {}
+  double peak_mib() const { return double(peak_resident_bytes()) / 1048576.0; }
+};
+
 // The record of an RL route (PPO or GRPO) that ran `steps` in `seconds` and wrote its
 // policy to `model_dir`: that policy evaluated, and a line saying so.
 RlhfRoute route_record(const std::string& name, const std::string& out_dir, long steps, double seconds,
-                       double model_mib, const std::string& model_dir, const PolicyEval& eval) {
+                       double model_mib, double activation_mib, const ResidentWatch& memory,
+                       const std::string& model_dir, const PolicyEval& eval) {
   RlhfRoute r;
   r.name = name;
+  r.activation_mib = activation_mib;
+  r.resident_before_mib = memory.before_mib;
+  r.peak_resident_mib = memory.reset ? memory.peak_mib() : 0;
   r.out_dir = out_dir;
   r.steps = steps;
   r.seconds = seconds;
   r.seconds_per_step = steps > 0 ? seconds / double(steps) : 0;
   r.model_mib = model_mib;
   r.eval = eval(model_dir);
-  std::printf("   %s: %ld steps, gold %.3f, proxy %.3f after (%.1f s)\n", name.c_str(), steps, r.eval.gold,
-              r.eval.proxy, seconds);
+  std::printf("   %s: %ld steps, gold %.3f, proxy %.3f after (%.1f s, peak resident %.0f MiB)\n", name.c_str(),
+              steps, r.eval.gold, r.eval.proxy, seconds, r.peak_resident_mib);
   std::fflush(stdout);
   return r;
 }
@@ -141,10 +155,11 @@ RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, 
   pc.resume = resume;
   pc.quiet = true;
   Timer pt;
+  const ResidentWatch ppo_memory;
   const PpoSummary ps = run_ppo(pc);
   const double ppo_seconds = pt.seconds();
   rec.ppo = route_record("PPO", pc.out_dir, ps.steps_done, ppo_seconds, double(ps.peak_model_bytes) / 1048576.0,
-                         ps.model_dir, eval);
+                         double(ps.activation_bytes) / 1048576.0, ppo_memory, ps.model_dir, eval);
   auto log = read_metrics_log(pc.out_dir + "/metrics.jsonl", {"proxy_score", "gold_score", "kl"});
   rec.proxy_vs_step = {"proxy (reward model)", log["proxy_score"].step, log["proxy_score"].value};
   rec.gold_vs_step = {"gold (true preference)", log["gold_score"].step, log["gold_score"].value};
@@ -170,10 +185,14 @@ RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, 
   gc.resume = resume;
   gc.quiet = true;
   Timer gt;
+  const ResidentWatch grpo_memory;
   const GrpoSummary gs = run_grpo(gc);
   const double grpo_seconds = gt.seconds();
+  // The reward model sits inside the reward function: its parameters are counted
+  // here, its activations (one scoring batch) only in the resident peak.
   rec.grpo = route_record("GRPO", gc.out_dir, gs.steps_done, grpo_seconds,
-                          model_mib(sft_model_dir, true) + model_mib(rm_dir, false), gs.model_dir, eval);
+                          double(gs.model_state_bytes) / 1048576.0 + model_mib(rm_dir, false),
+                          double(gs.activation_bytes) / 1048576.0, grpo_memory, gs.model_dir, eval);
   return rec;
 }
 
@@ -198,15 +217,21 @@ std::string rlhf_report_markdown(const RmStageRecord& rm, const RlhfStageRecord&
      << "Evaluation: " << r.sft.samples << " fresh samples per policy on open prompts about the SFT half's people "
         "(the RL prompts' distribution), the same prompts and sampling seeds for every policy.\n\n"
      << "| policy | RL steps | gold score | proxy score | mean length | models + gradients + optimizer (MiB) | "
-        "time per step (s) |\n|---|---|---|---|---|---|---|\n"
+        "activations (MiB) | peak resident (MiB) | time per step (s) |\n|---|---|---|---|---|---|---|---|---|\n"
      << "| SFT | 0 | " << fixed(r.sft.gold, 3) << " | " << fixed(r.sft.proxy, 3) << " | " << fixed(r.sft.length, 1)
-     << " | - | - |\n";
+     << " | - | - | - | - |\n";
   for (const RlhfRoute* x : {&r.ppo, &r.grpo})
     md << "| " << x->name << " | " << x->steps << " | " << fixed(x->eval.gold, 3) << " | " << fixed(x->eval.proxy, 3)
-       << " | " << fixed(x->eval.length, 1) << " | " << fixed(x->model_mib, 1) << " | " << fixed(x->seconds_per_step, 2)
-       << " |\n";
+       << " | " << fixed(x->eval.length, 1) << " | " << fixed(x->model_mib, 1) << " | " << fixed(x->activation_mib, 1)
+       << " | " << (x->peak_resident_mib > 0 ? fixed(x->peak_resident_mib, 0) : std::string("-")) << " | "
+       << fixed(x->seconds_per_step, 2) << " |\n";
   md << "\nPPO holds four models (actor and critic trained, reference and reward model frozen); GRPO two (the "
-        "policy trained, the reward model frozen; no reference at beta 0, no critic). Activations are not counted.\n\n";
+        "policy trained, the reward model frozen; no reference at beta 0, no critic). Activations are the trained "
+        "and frozen models' activation arenas at their largest batch (GRPO's reward model, inside its reward "
+        "function, only in the peak). Peak resident is the process's high-water mark while the route ran (Linux "
+        "VmHWM, reset as it starts), KV caches of the rollouts and allocator slack included; the process held "
+     << fixed(r.ppo.resident_before_mib, 0) << " MiB before PPO and " << fixed(r.grpo.resident_before_mib, 0)
+     << " MiB before GRPO.\n\n";
   return md.str();
 }
 
@@ -215,8 +240,15 @@ nlohmann::json rlhf_report_json(const RmStageRecord& rm, const RlhfStageRecord& 
     return nlohmann::json{{"samples", e.samples}, {"gold", e.gold}, {"proxy", e.proxy}, {"length", e.length}};
   };
   auto route = [&](const RlhfRoute& x) {
-    return nlohmann::json{{"steps", x.steps}, {"seconds", x.seconds}, {"seconds_per_step", x.seconds_per_step},
-                          {"model_mib", x.model_mib}, {"eval", ev(x.eval)}, {"out_dir", x.out_dir}};
+    return nlohmann::json{{"steps", x.steps},
+                          {"seconds", x.seconds},
+                          {"seconds_per_step", x.seconds_per_step},
+                          {"model_mib", x.model_mib},
+                          {"activation_mib", x.activation_mib},
+                          {"peak_resident_mib", x.peak_resident_mib},
+                          {"resident_before_mib", x.resident_before_mib},
+                          {"eval", ev(x.eval)},
+                          {"out_dir", x.out_dir}};
   };
   nlohmann::json j;
   j["preferences"] = {{"prompts", rm.data.prompts}, {"pairs", rm.data.pairs},

@@ -36,6 +36,10 @@ struct RlhfRoute {
   long steps = 0;
   double seconds = 0, seconds_per_step = 0;
   double model_mib = 0;  // parameters, gradients and optimizer states of every model held
+  double activation_mib = 0;  // the models' activation arenas at their largest (see rlhf_stage.cc)
+  // The process's resident memory while the route ran (its high-water mark), and just
+  // before it: what the kernel saw, KV caches, rollouts and allocator slack included.
+  double peak_resident_mib = 0, resident_before_mib = 0;
   GoldEval eval;         // held-out prompts, after RL
 };
 

@@ -101,6 +101,42 @@ TEST(RmCli, DataTrainScoreEndToEnd) {
   }
   EXPECT_EQ(ppo_steps, 2);
 
+  // Held-out evaluation: before the first step and after each, fixed samples scored by
+  // gold, the reward model and a held-out reward model (here the same one), which
+  // picks the best checkpoint; eval.jsonl keeps sample answers.
+  r = testing::run_shell(bin + " rl ppo --model " + d + "/chat --reward-model " + d + "/rm/model --prompts " + d +
+                         "/prefs/prompts.jsonl --world " + d + "/world --out " + d + "/ppo_eval --steps 2 "
+                         "--prompts-per-step 2 --group 2 --max-new-tokens 8 --micro-batch 2 --ppo-epochs 1 "
+                         "--eval-prompts " + d + "/prefs/prompts.jsonl --eval-reward-model " + d + "/rm/model "
+                         "--eval-every 1 --eval-samples 1 --checkpoint-every 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("3 held-out evaluations"), std::string::npos) << r.output;
+  std::ifstream ev(d + "/ppo_eval/eval.jsonl");
+  std::vector<long> eval_steps;
+  while (std::getline(ev, line)) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    eval_steps.push_back(j["step"].get<long>());
+    EXPECT_EQ(j["samples"].get<long>(), 12);  // every prompt once
+    EXPECT_DOUBLE_EQ(j["proxy"].get<double>(), j["heldout_proxy"].get<double>());
+    ASSERT_EQ(j["examples"].size(), 4u);
+    EXPECT_TRUE(j["examples"][0]["response"].is_string());
+    EXPECT_TRUE(j["examples"][0]["gold"].is_number());
+  }
+  EXPECT_EQ(eval_steps, (std::vector<long>{0, 1, 2}));
+  EXPECT_TRUE(fs::exists(d + "/ppo_eval/checkpoints/best"));
+  // The proxy and gold of those evaluations against the KL, and a field no line has.
+  r = testing::run_shell(bin + " plot --metrics " + d + "/ppo_eval/metrics.jsonl --x kl --keys eval_proxy,eval_gold "
+                         "--out " + d + "/ppo_eval/kl.svg");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("(2 points)"), std::string::npos) << r.output;
+  std::ifstream svg(d + "/ppo_eval/kl.svg");
+  const std::string svg_text((std::istreambuf_iterator<char>(svg)), {});
+  EXPECT_NE(svg_text.find("eval_gold"), std::string::npos);
+  r = testing::run_shell(bin + " plot --metrics " + d + "/ppo_eval/metrics.jsonl --x kl --keys no_such_field --out " +
+                         d + "/ppo_eval/bad.svg");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("no line has both 'no_such_field' and 'kl'"), std::string::npos) << r.output;
+
   // A checkpointed PPO run resumes bitwise: actor, critic, both optimizers, beta of
   // the adaptive controller and the prompt position.
   const std::string ppo_args = " rl ppo --model " + d + "/chat --reward-model " + d + "/rm/model --prompts " + d +

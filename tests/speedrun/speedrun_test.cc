@@ -144,6 +144,12 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
     for (const char* route : {"ppo", "grpo"}) {
       EXPECT_EQ(h[route]["steps"].get<long>(), 3) << route;
       EXPECT_GT(h[route]["model_mib"].get<double>(), 0) << route;
+      EXPECT_GT(h[route]["activation_mib"].get<double>(), 0) << route;
+      // Resident memory holds at least the models' state (0 where /proc cannot be reset).
+      const double peak = h[route]["peak_resident_mib"].get<double>();
+      if (peak > 0) {
+        EXPECT_GT(peak, h[route]["model_mib"].get<double>()) << route;
+      }
       EXPECT_GT(h[route]["eval"]["samples"].get<long>(), 0) << route;
     }
     EXPECT_GT(h["ppo"]["model_mib"].get<double>(), h["grpo"]["model_mib"].get<double>());  // four models vs two
@@ -157,8 +163,8 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
 }
 
 // `--stop-after eval` makes the chat model and its numbers and skips the
-// post-training stages (the multi-seed table's runs); stopping before the chat model
-// exists is refused by name.
+// post-training stages (the multi-seed table's runs); such a run resumes after its
+// folder moved; stopping before the chat model exists is refused by name.
 TEST(Speedrun, StopsAfterTheNamedStage) {
   const std::string out = testing::temp_dir("speedrun_stop_after");
   const std::string cmd = testing::llmforge_binary() + " speedrun --preset tiny --threads 1 --pretrain-steps 20 --sft-epochs 0.3 --out " + out;
@@ -171,6 +177,18 @@ TEST(Speedrun, StopsAfterTheNamedStage) {
   EXPECT_EQ(log.find("idk done"), std::string::npos) << log;
   EXPECT_FALSE(std::filesystem::exists(out + "/rl"));
   EXPECT_GT(std::filesystem::file_size(out + "/world/lists.jsonl"), 0u);
+
+  // A run folder moved elsewhere resumes: its crawl moved with it, so the data
+  // stage's manifest names the same files at a new path.
+  const std::string moved = out + "_moved";
+  std::filesystem::remove_all(moved);
+  std::filesystem::rename(out, moved);
+  auto [resumed_status, resumed_log] = testing::run_shell(
+      testing::llmforge_binary() + " speedrun --preset tiny --threads 1 --pretrain-steps 20 --sft-epochs 0.3 --out " +
+      moved + " --resume --stop-after eval");
+  ASSERT_EQ(resumed_status, 0) << resumed_log;
+  EXPECT_NE(read_file(moved + "/data/manifest.json").find(moved + "/world/crawl/"), std::string::npos);
+  std::filesystem::rename(moved, out);
 
   auto [bad_status, bad_log] = testing::run_shell(cmd + " --stop-after pretrain");
   EXPECT_NE(bad_status, 0);
