@@ -97,6 +97,10 @@ int run_rm_train_command(int argc, char** argv) {
   if (s.heldout_pairs > 0)
     std::printf("held-out pair accuracy: before %.3f, after %.3f (loss %.4f); length-only baseline %.3f\n",
                 s.before.accuracy, s.after.accuracy, s.after.loss, s.length_baseline);
+  if (s.after.gold_pairs > 0)
+    std::printf("against the true preference (%ld pairs with gold scores that differ): before %.3f, after %.3f; "
+                "length-only baseline %.3f\n",
+                s.after.gold_pairs, s.before.gold_accuracy, s.after.gold_accuracy, s.length_baseline_gold);
   if (s.model_dir.empty()) return 1;
   std::printf("reward model written to %s\n", s.model_dir.c_str());
   return 0;

@@ -3,7 +3,10 @@
 // world's gold preference (rl/preference.h) and, when given, by a reward model.
 // Sampling seeds derive from `seed`, so two policies are compared on equal terms.
 // A second, held-out reward model (trained on other preferences) scores the same
-// samples: a proxy the policy was not optimised against, for early stopping.
+// samples: a proxy the policy was not optimised against, for early stopping. With a
+// reference model (the SFT model), the samples also measure the policy's KL from it:
+// per response, the sum over its tokens of log pi(token) - log pi_ref(token), the
+// sampled tokens' own log-ratios (an unbiased estimate of KL(pi || pi_ref)).
 #pragma once
 
 #include <cstdint>
@@ -24,12 +27,13 @@ struct GoldEval {
   long samples = 0;
   double gold = 0, proxy = 0, length = 0;  // means; proxy 0 without a reward model
   double heldout_proxy = 0;                // mean; 0 without a held-out reward model
+  double kl = 0;                           // mean per response; 0 without a reference
   std::vector<GoldSample> examples;        // the first keep_examples samples
 };
 
 GoldEval evaluate_gold(const Model& policy, const Tokenizer& tok, const GoldPreference& gold,
                        const std::vector<OpenPrompt>& prompts, Model* reward_model, int samples,
                        int max_new_tokens, uint64_t seed, Model* heldout_reward_model = nullptr,
-                       int keep_examples = 0);
+                       int keep_examples = 0, Model* reference = nullptr);
 
 }  // namespace llmforge

@@ -304,10 +304,14 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
   // One held-out evaluation of the actor after `step` steps, a line of eval.jsonl.
   auto evaluate_heldout = [&](Model& m, long step_no) {
     const GoldEval e = evaluate_gold(m, tok, *gold, eval_open, rm.get(), cfg.eval_samples, cfg.max_new_tokens,
-                                     cfg.seed * 7919 + 17, heldout_rm.get(), cfg.eval_examples);
-    nlohmann::json line{{"step", step_no},     {"kl", step_no == 0 ? 0.0 : last_kl},
-                        {"gold", e.gold},      {"proxy", e.proxy},
-                        {"length", e.length},  {"samples", e.samples}};
+                                     cfg.seed * 7919 + 17, heldout_rm.get(), cfg.eval_examples, reference.get());
+    nlohmann::json line{{"step", step_no},
+                        {"kl", e.kl},  // of these held-out answers from the reference
+                        {"rollout_kl", step_no == 0 ? 0.0 : last_kl},
+                        {"gold", e.gold},
+                        {"proxy", e.proxy},
+                        {"length", e.length},
+                        {"samples", e.samples}};
     if (heldout_rm) line["heldout_proxy"] = e.heldout_proxy;
     line["examples"] = nlohmann::json::array();
     for (const GoldSample& s : e.examples)
@@ -324,7 +328,7 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
       // Lower is better for the loop's `best` checkpoint: the held-out reward
       // model's score, else the reward model's (never gold, which a real run lacks).
       r.loss = -(heldout_rm ? e.heldout_proxy : e.proxy);
-      r.metrics = {{"eval_gold", e.gold}, {"eval_proxy", e.proxy}, {"eval_length", e.length}};
+      r.metrics = {{"eval_gold", e.gold}, {"eval_proxy", e.proxy}, {"eval_length", e.length}, {"eval_kl", e.kl}};
       if (heldout_rm) r.metrics["eval_heldout_proxy"] = e.heldout_proxy;
       char text[96];
       std::snprintf(text, sizeof text, "held-out gold %.3f proxy %.3f", e.gold, e.proxy);

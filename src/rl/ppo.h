@@ -21,8 +21,9 @@
 //      approx_kl, response_length
 // With eval_prompts, every eval_every steps (and before the first, and after the
 // last) the actor answers held-out prompts with fixed sampling seeds; the gold
-// score, the reward model's score and a held-out reward model's score of those
-// answers go to metrics.jsonl (eval_*) and, with sample answers, to eval.jsonl.
+// score, the reward model's score, a held-out reward model's score and the KL from
+// the reference of those answers go to metrics.jsonl (eval_*) and, with sample
+// answers, to eval.jsonl.
 // The `best` checkpoint is the one the held-out reward model (else the reward
 // model) scores highest: early stopping that needs no gold.
 // Every checkpoint (and the final model directory) holds the actor with its AdamW

@@ -197,7 +197,7 @@ GoldScore GoldPreference::score(const OpenPrompt& prompt, const std::string& res
 }
 
 std::vector<PreferencePair> expand_ranked(const std::string& prompt, const std::vector<std::string>& ranked,
-                                          long* skipped) {
+                                          long* skipped, const std::vector<double>& gold) {
   std::vector<PreferencePair> out;
   for (size_t i = 0; i < ranked.size(); ++i)
     for (size_t j = i + 1; j < ranked.size(); ++j) {
@@ -206,6 +206,7 @@ std::vector<PreferencePair> expand_ranked(const std::string& prompt, const std::
         continue;
       }
       out.push_back({prompt, ranked[i], ranked[j], "", 0});
+      if (gold.size() == ranked.size()) out.back().chosen_gold = gold[i], out.back().rejected_gold = gold[j];
     }
   return out;
 }
@@ -239,7 +240,17 @@ PreferenceSet load_preferences(const std::string& path) {
         if (!r[i].is_string()) ErrorBuilder("rlhf") << where << ": responses[" << i << "] is not a string";
         ranked.push_back(r[i].get<std::string>());
       }
-      pairs = expand_ranked(prompt, ranked, &set.skipped_identical);
+      std::vector<double> gold;
+      if (j.contains("gold")) {
+        const nlohmann::json& g = j["gold"];
+        if (!g.is_array() || g.size() != r.size())
+          ErrorBuilder("rlhf") << where << ": \"gold\" must be a list of one number per response";
+        for (size_t i = 0; i < g.size(); ++i) {
+          if (!g[i].is_number()) ErrorBuilder("rlhf") << where << ": gold[" << i << "] is not a number";
+          gold.push_back(g[i].get<double>());
+        }
+      }
+      pairs = expand_ranked(prompt, ranked, &set.skipped_identical, gold);
       ++set.ranked_lines;
     } else {
       PreferencePair p{prompt, require_string(j, "chosen", where), require_string(j, "rejected", where), "", 0};

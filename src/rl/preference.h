@@ -20,12 +20,15 @@
 // Files (one JSON object a line; blank lines are skipped):
 //   pairs    {"prompt": "...", "chosen": "...", "rejected": "..."}
 //   ranked   {"prompt": "...", "responses": ["best", ..., "worst"]}  K >= 2, expanded
-//            into all K(K-1)/2 pairs as InstructGPT does
+//            into all K(K-1)/2 pairs as InstructGPT does; an optional "gold": [one
+//            number per response] (`rm data` writes it) lets training report
+//            accuracy against the true preference as well as against the ranking
 // A line may hold either form. A missing or non-string field is an Error("rlhf")
 // naming file:line; a pair whose chosen and rejected texts are identical carries no
 // preference and is skipped and counted (PreferenceSet::skipped_identical).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -101,6 +104,9 @@ struct PreferencePair {
   std::string prompt, chosen, rejected;
   std::string source;  // "file:line", for messages
   int group = 0;       // pairs from one line (a ranked list) share a group
+  // The true preference's scores where the line carries them (`rm data`'s ranked
+  // lists have "gold"): what a noisy rater's ranking can be checked against.
+  double chosen_gold = NAN, rejected_gold = NAN;
 };
 
 struct PreferenceSet {
@@ -113,8 +119,9 @@ struct PreferenceSet {
 PreferenceSet load_preferences(const std::string& path);
 
 // Expands a ranked list (best first) into all pairs (better, worse); identical
-// texts are skipped and counted in *skipped.
+// texts are skipped and counted in *skipped. `gold`, empty or one score per
+// response, goes to the pairs' chosen_gold and rejected_gold.
 std::vector<PreferencePair> expand_ranked(const std::string& prompt, const std::vector<std::string>& ranked,
-                                          long* skipped);
+                                          long* skipped, const std::vector<double>& gold = {});
 
 }  // namespace llmforge

@@ -84,7 +84,7 @@ void pair_values(const Model& model, const MicroBatch& b, std::vector<float>& vc
 
 }  // namespace
 
-double rm_micro_batch_eval(Model& model, const MicroBatch& b, RmStats* stats) {
+double rm_micro_batch_eval(Model& model, const MicroBatch& b, RmStats* stats, std::vector<float>* margins) {
   check_rm_batch(model, b);
   std::vector<float> vc, vr;
   pair_values(model, b, vc, vr);
@@ -92,6 +92,8 @@ double rm_micro_batch_eval(Model& model, const MicroBatch& b, RmStats* stats) {
   const double loss = bradley_terry(vc.data(), vr.data(), int(vc.size()), nullptr, nullptr, &s.correct);
   s.pairs = double(vc.size());
   for (size_t i = 0; i < vc.size(); ++i) s.margin += double(vc[i]) - double(vr[i]);
+  if (margins)
+    for (size_t i = 0; i < vc.size(); ++i) margins->push_back(vc[i] - vr[i]);
   if (stats) stats->add(s);
   return loss;
 }

@@ -48,7 +48,8 @@ struct RmStats {
 double rm_micro_batch_backward(Model& model, const MicroBatch& b, double grad_scale, RmStats* stats);
 
 // Forward only: the summed loss of a micro-batch's pairs, and their stats.
-double rm_micro_batch_eval(Model& model, const MicroBatch& b, RmStats* stats);
+// `margins`, when given, gets r(chosen) - r(rejected) of each pair appended.
+double rm_micro_batch_eval(Model& model, const MicroBatch& b, RmStats* stats, std::vector<float>* margins = nullptr);
 
 // A reward model initialised from a chat model: its parameters copied, the value
 // head drawn from Normal(0, head_std) with `seed`. Throws Error("rlhf") when the

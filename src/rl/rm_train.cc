@@ -1,6 +1,7 @@
 #include "rl/rm_train.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -20,7 +21,13 @@ namespace {
 
 struct TokenPair {
   std::vector<int32_t> chosen, rejected;
+  int gold_sign = 0;  // +1: chosen truly better, -1: rejected truly better, 0: equal or unknown
 };
+
+int gold_sign(const PreferencePair& p) {
+  if (std::isnan(p.chosen_gold) || std::isnan(p.rejected_gold) || p.chosen_gold == p.rejected_gold) return 0;
+  return p.chosen_gold > p.rejected_gold ? 1 : -1;
+}
 
 // Pairs in an order shuffled per epoch from (seed, epoch); (epoch, cursor) is the
 // whole position a checkpoint needs.
@@ -68,13 +75,14 @@ RmEval evaluate_pairs(Model& model, const std::vector<TokenPair>& pairs, int mic
   RmEval ev;
   RmStats stats;
   double loss = 0;
+  std::vector<float> margins;
   for (size_t i = 0; i < pairs.size(); i += size_t(micro_pairs)) {
     std::vector<const std::vector<int32_t>*> c, r;
     for (size_t j = i; j < std::min(pairs.size(), i + size_t(micro_pairs)); ++j)
       c.push_back(&pairs[j].chosen), r.push_back(&pairs[j].rejected);
     const MicroBatch b = build_rm_micro_batch(c, r);
     model.forward(b.inputs.data(), b.rows, b.t);
-    loss += rm_micro_batch_eval(model, b, &stats);
+    loss += rm_micro_batch_eval(model, b, &stats, &margins);
   }
   ev.pairs = long(pairs.size());
   if (ev.pairs > 0) {
@@ -82,6 +90,15 @@ RmEval evaluate_pairs(Model& model, const std::vector<TokenPair>& pairs, int mic
     ev.loss = loss / stats.pairs;
     ev.margin = stats.margin / stats.pairs;
   }
+  double gold_correct = 0;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (pairs[i].gold_sign == 0) continue;
+    ++ev.gold_pairs;
+    // A tie counts half, as in the length baseline.
+    const double m = double(margins[i]) * pairs[i].gold_sign;
+    gold_correct += m > 0 ? 1.0 : m == 0 ? 0.5 : 0.0;
+  }
+  if (ev.gold_pairs > 0) ev.gold_accuracy = gold_correct / double(ev.gold_pairs);
   return ev;
 }
 
@@ -119,7 +136,7 @@ RmTrainSummary run_rm_train(const RmTrainConfig& cfg) {
   auto tokenize = [&](const std::vector<PreferencePair>& in) {
     std::vector<TokenPair> out;
     for (const PreferencePair& p : in) {
-      TokenPair t{render_scored(tok, p.prompt, p.chosen), render_scored(tok, p.prompt, p.rejected)};
+      TokenPair t{render_scored(tok, p.prompt, p.chosen), render_scored(tok, p.prompt, p.rejected), gold_sign(p)};
       if (int(std::max(t.chosen.size(), t.rejected.size())) > base.max_seq_len) {
         if (summary.skipped_long < 5) {
           LLMF_LOG(Warn) << p.source << ": a pair longer than the context of " << base.max_seq_len << " tokens: skipped";
@@ -135,9 +152,14 @@ RmTrainSummary run_rm_train(const RmTrainConfig& cfg) {
   if (train.empty()) ErrorBuilder("rlhf") << cfg.data << ": no preference pair left to train on";
   summary.train_pairs = long(train.size());
   summary.heldout_pairs = long(heldout.size());
-  for (const TokenPair& p : heldout)
-    summary.length_baseline += p.chosen.size() > p.rejected.size() ? 1.0 : p.chosen.size() == p.rejected.size() ? 0.5 : 0.0;
+  long gold_pairs = 0;
+  for (const TokenPair& p : heldout) {
+    const double longer = p.chosen.size() > p.rejected.size() ? 1.0 : p.chosen.size() == p.rejected.size() ? 0.5 : 0.0;
+    summary.length_baseline += longer;
+    if (p.gold_sign != 0) summary.length_baseline_gold += p.gold_sign > 0 ? longer : 1.0 - longer, ++gold_pairs;
+  }
   if (!heldout.empty()) summary.length_baseline /= double(heldout.size());
+  if (gold_pairs > 0) summary.length_baseline_gold /= double(gold_pairs);
 
   const int accum = (cfg.pairs_per_step + cfg.micro_pairs - 1) / cfg.micro_pairs;
   const long steps_per_epoch = std::max<long>(1, long(train.size()) / (long(accum) * cfg.micro_pairs));
@@ -162,8 +184,15 @@ RmTrainSummary run_rm_train(const RmTrainConfig& cfg) {
   }
   if (loop.start_step() == 0 && !heldout.empty()) {
     summary.before = evaluate_pairs(*model, heldout, cfg.micro_pairs);
-    loop.log({{"step", 0}, {"val_accuracy", summary.before.accuracy}, {"val_loss", summary.before.loss},
-              {"length_baseline", summary.length_baseline}});
+    nlohmann::json rec{{"step", 0},
+                       {"val_accuracy", summary.before.accuracy},
+                       {"val_loss", summary.before.loss},
+                       {"length_baseline", summary.length_baseline}};
+    if (summary.before.gold_pairs > 0) {
+      rec["val_gold_accuracy"] = summary.before.gold_accuracy;
+      rec["length_baseline_gold"] = summary.length_baseline_gold;
+    }
+    loop.log(rec);
   }
 
   RmStats step_stats;
@@ -185,6 +214,7 @@ RmTrainSummary run_rm_train(const RmTrainConfig& cfg) {
       r.loss = summary.after.loss;
       r.metrics = {{"val_loss", summary.after.loss}, {"val_accuracy", summary.after.accuracy},
                    {"val_margin", summary.after.margin}};
+      if (summary.after.gold_pairs > 0) r.metrics["val_gold_accuracy"] = summary.after.gold_accuracy;
       char text[96];
       std::snprintf(text, sizeof text, "held-out accuracy %.3f, loss %.4f", summary.after.accuracy, summary.after.loss);
       r.progress = text;

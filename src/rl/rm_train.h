@@ -51,7 +51,11 @@ struct RmTrainConfig {
 
 struct RmEval {
   long pairs = 0;
-  double accuracy = 0, loss = 0, margin = 0;
+  double accuracy = 0, loss = 0, margin = 0;  // against the data's chosen/rejected labels
+  // Against the true preference, over the pairs whose gold scores are known and
+  // differ (a noisy rater's labels disagree with it on some pairs).
+  long gold_pairs = 0;
+  double gold_accuracy = 0;
 };
 
 struct RmTrainSummary {
@@ -59,6 +63,7 @@ struct RmTrainSummary {
   long steps_done = 0;
   RmEval before, after;
   double length_baseline = 0;  // held-out accuracy of "the longer response wins"
+  double length_baseline_gold = 0;  // the same against the true preference (gold pairs)
   std::string model_dir;       // empty if stopped
   double seconds = 0;
 };

@@ -54,6 +54,7 @@ IdkStageRecord run_idk_stage(const SpeedrunPreset& p, const std::string& world_d
   }
   idk::IdkDataOptions data_options;
   data_options.seed = p.world.seed;
+  data_options.phrasings_per_fact = p.idk_phrasings_per_fact;
   idk::IdkData data = idk::write_idk_sft(labels, world_dir, out_dir + "/sft", data_options);
   rec.train_conversations = long(data.train.size()), rec.val_conversations = long(data.val.size());
   rec.known = data.known, rec.unknown = data.unknown, rec.strangers = data.strangers;

@@ -34,6 +34,7 @@ double model_mib(const std::string& dir, bool trained) {
 // preference and the reward model.
 struct PolicyEval {
   const std::string& rm_dir;
+  const std::string& sft_dir;  // the reference the KL is measured from
   const GoldPreference& gold;
   const std::vector<OpenPrompt>& prompts;
   const SpeedrunPreset& p;
@@ -43,8 +44,10 @@ struct PolicyEval {
   GoldEval operator()(const std::string& dir) const {
     std::unique_ptr<Model> policy = load_model(dir);
     std::unique_ptr<Model> rm = load_model(rm_dir);
+    std::unique_ptr<Model> reference = load_model(sft_dir);
     Tokenizer tok = Tokenizer::load(dir);
-    return evaluate_gold(*policy, tok, gold, prompts, rm.get(), p.rlhf_eval_samples, p.rm_max_new_tokens, seed);
+    return evaluate_gold(*policy, tok, gold, prompts, rm.get(), p.rlhf_eval_samples, p.rm_max_new_tokens, seed,
+                         nullptr, 0, reference.get());
   }
 };
 
@@ -114,9 +117,11 @@ RmStageRecord run_rm_stage(const SpeedrunPreset& p, const std::string& out, cons
   rc.quiet = true;
   rec.rm = run_rm_train(rc);
   rec.seconds = t.seconds();
-  std::printf("   reward model: held-out pair accuracy %s (before training %s; length-only baseline %s), %ld pairs\n",
+  std::printf("   reward model: held-out pair accuracy %s (before training %s; length-only baseline %s), %ld pairs; "
+              "against the true preference %s (baseline %s), %ld pairs\n",
               percent(rec.rm.after.accuracy).c_str(), percent(rec.rm.before.accuracy).c_str(),
-              percent(rec.rm.length_baseline).c_str(), rec.rm.heldout_pairs);
+              percent(rec.rm.length_baseline).c_str(), rec.rm.heldout_pairs, percent(rec.rm.after.gold_accuracy).c_str(),
+              percent(rec.rm.length_baseline_gold).c_str(), rec.rm.after.gold_pairs);
   std::fflush(stdout);
   return rec;
 }
@@ -135,7 +140,7 @@ RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, 
   // Fresh samples on the RL prompts' distribution (people of the SFT half), the same
   // sampling seeds for every policy.
   const std::vector<OpenPrompt> eval_prompts = make_open_prompts(facts, qa, p.rlhf_eval_prompts, seed + 101);
-  const PolicyEval eval{rm_dir, gold, eval_prompts, p, seed + 7919};
+  const PolicyEval eval{rm_dir, sft_model_dir, gold, eval_prompts, p, seed + 7919};
   rec.sft = eval(sft_model_dir);
   std::printf("   SFT model: gold %.3f, proxy %.3f on %ld samples\n", rec.sft.gold, rec.sft.proxy, rec.sft.samples);
 
@@ -209,20 +214,24 @@ std::string rlhf_report_markdown(const RmStageRecord& rm, const RlhfStageRecord&
      << " responses of the chat model, ranked by the hidden gold score (facts stated, none invented, no repetition, "
         "8-80 words) through a rater with noise; " << rm.data.pairs << " pairs, " << percent(rm.data.rater_agreement)
      << " of them agree with the true preference.\n\n"
-     << "| reward model | held-out pairs | accuracy before | accuracy after | length-only baseline | time (s) |\n"
-     << "|---|---|---|---|---|---|\n| Bradley-Terry, SFT trunk + scalar head | " << rm.rm.heldout_pairs << " | "
+     << "| held-out pairs judged by | pairs | accuracy before | accuracy after | length-only baseline |\n"
+     << "|---|---|---|---|---|\n| the rater's ranking (noisy) | " << rm.rm.heldout_pairs << " | "
      << percent(rm.rm.before.accuracy) << " | " << percent(rm.rm.after.accuracy) << " | "
-     << percent(rm.rm.length_baseline) << " | " << fixed(rm.seconds, 1) << " |\n\n"
+     << percent(rm.rm.length_baseline) << " |\n| the true preference (gold scores differ) | " << rm.rm.after.gold_pairs
+     << " | " << percent(rm.rm.before.gold_accuracy) << " | " << percent(rm.rm.after.gold_accuracy) << " | "
+     << percent(rm.rm.length_baseline_gold) << " |\n\nThe reward model (Bradley-Terry, SFT trunk + scalar head) "
+        "trained in " << fixed(rm.seconds, 1) << " s, preference data included.\n\n"
      << "![proxy and gold](plots/rlhf.svg)\n\n"
      << "Evaluation: " << r.sft.samples << " fresh samples per policy on open prompts about the SFT half's people "
         "(the RL prompts' distribution), the same prompts and sampling seeds for every policy.\n\n"
-     << "| policy | RL steps | gold score | proxy score | mean length | models + gradients + optimizer (MiB) | "
-        "activations (MiB) | peak resident (MiB) | time per step (s) |\n|---|---|---|---|---|---|---|---|---|\n"
-     << "| SFT | 0 | " << fixed(r.sft.gold, 3) << " | " << fixed(r.sft.proxy, 3) << " | " << fixed(r.sft.length, 1)
-     << " | - | - | - | - |\n";
+     << "| policy | RL steps | gold score | proxy score | KL from SFT | mean length | models + gradients + optimizer "
+        "(MiB) | activations (MiB) | peak resident (MiB) | time per step (s) |\n|---|---|---|---|---|---|---|---|---|---|\n"
+     << "| SFT | 0 | " << fixed(r.sft.gold, 3) << " | " << fixed(r.sft.proxy, 3) << " | " << fixed(r.sft.kl, 2) << " | "
+     << fixed(r.sft.length, 1) << " | - | - | - | - |\n";
   for (const RlhfRoute* x : {&r.ppo, &r.grpo})
     md << "| " << x->name << " | " << x->steps << " | " << fixed(x->eval.gold, 3) << " | " << fixed(x->eval.proxy, 3)
-       << " | " << fixed(x->eval.length, 1) << " | " << fixed(x->model_mib, 1) << " | " << fixed(x->activation_mib, 1)
+       << " | " << fixed(x->eval.kl, 2) << " | " << fixed(x->eval.length, 1) << " | " << fixed(x->model_mib, 1) << " | "
+       << fixed(x->activation_mib, 1)
        << " | " << (x->peak_resident_mib > 0 ? fixed(x->peak_resident_mib, 0) : std::string("-")) << " | "
        << fixed(x->seconds_per_step, 2) << " |\n";
   md << "\nPPO holds four models (actor and critic trained, reference and reward model frozen); GRPO two (the "
@@ -237,7 +246,7 @@ std::string rlhf_report_markdown(const RmStageRecord& rm, const RlhfStageRecord&
 
 nlohmann::json rlhf_report_json(const RmStageRecord& rm, const RlhfStageRecord& r) {
   auto ev = [](const GoldEval& e) {
-    return nlohmann::json{{"samples", e.samples}, {"gold", e.gold}, {"proxy", e.proxy}, {"length", e.length}};
+    return nlohmann::json{{"samples", e.samples}, {"gold", e.gold}, {"proxy", e.proxy}, {"length", e.length}, {"kl", e.kl}};
   };
   auto route = [&](const RlhfRoute& x) {
     return nlohmann::json{{"steps", x.steps},
@@ -253,8 +262,14 @@ nlohmann::json rlhf_report_json(const RmStageRecord& rm, const RlhfStageRecord& 
   nlohmann::json j;
   j["preferences"] = {{"prompts", rm.data.prompts}, {"pairs", rm.data.pairs},
                       {"rater_agreement", rm.data.rater_agreement}};
-  j["reward_model"] = {{"heldout_pairs", rm.rm.heldout_pairs}, {"accuracy_before", rm.rm.before.accuracy},
-                       {"accuracy", rm.rm.after.accuracy}, {"length_baseline", rm.rm.length_baseline},
+  j["reward_model"] = {{"heldout_pairs", rm.rm.heldout_pairs},
+                       {"accuracy_before", rm.rm.before.accuracy},
+                       {"accuracy", rm.rm.after.accuracy},
+                       {"length_baseline", rm.rm.length_baseline},
+                       {"gold_pairs", rm.rm.after.gold_pairs},
+                       {"gold_accuracy_before", rm.rm.before.gold_accuracy},
+                       {"gold_accuracy", rm.rm.after.gold_accuracy},
+                       {"length_baseline_gold", rm.rm.length_baseline_gold},
                        {"model", rm.rm.model_dir}};
   if (r.ran) j["sft"] = ev(r.sft), j["ppo"] = route(r.ppo), j["grpo"] = route(r.grpo);
   return j;

@@ -79,6 +79,7 @@ struct SpeedrunPreset {
   int search_eval_per_group = 0;    // questions per group (0: all)
   // idk stage (speedrun/idk_stage.h): self-interrogation, then "I'm not sure" SFT.
   int idk_samples = 4;            // questions per fact
+  int idk_phrasings_per_fact = 2;  // SFT conversations per labelled fact (idk/idk_data.h)
   // 0.5 rather than 0.8: on a longer-trained tiny model 0.8 labelled 57 of 144 facts known, 0.5
   // labelled 91, closer to the 84 its greedy answers get right (bench/RESULTS.md, "Hallucination").
   double idk_temperature = 0.5;

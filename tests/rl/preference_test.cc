@@ -4,6 +4,7 @@
 // an error naming file:line.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -96,6 +97,26 @@ TEST(Preference, LoadsPairsAndRankedListsAndCountsSkips) {
   }
   std::ofstream(path) << R"({"prompt": "p1", "responses": ["only one"]})" << "\n";
   EXPECT_THROW(load_preferences(path), Error);
+
+  // A ranked list's true-preference scores follow its pairs (a noisy rater may have
+  // ranked against them); a gold list of the wrong length is an error naming the line.
+  std::ofstream(path) << R"({"prompt": "p", "responses": ["x", "y", "z"], "gold": [0.5, 0.9, -1]})" << "\n"
+                      << R"({"prompt": "q", "chosen": "a", "rejected": "b"})" << "\n";
+  const PreferenceSet g = load_preferences(path);
+  ASSERT_EQ(g.pairs.size(), 4u);
+  EXPECT_EQ(g.pairs[0].chosen, "x");
+  EXPECT_DOUBLE_EQ(g.pairs[0].chosen_gold, 0.5);
+  EXPECT_DOUBLE_EQ(g.pairs[0].rejected_gold, 0.9);  // y is truly better than x
+  EXPECT_DOUBLE_EQ(g.pairs[2].rejected_gold, -1.0);
+  EXPECT_TRUE(std::isnan(g.pairs[3].chosen_gold));
+  std::ofstream(path) << R"({"prompt": "p", "responses": ["x", "y"], "gold": [0.5]})" << "\n";
+  try {
+    load_preferences(path);
+    FAIL() << "a gold list of the wrong length must be an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ":1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("gold"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -54,6 +54,8 @@ TEST(RmCli, DataTrainScoreEndToEnd) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("held-out pair accuracy: before"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("length-only baseline"), std::string::npos) << r.output;
+  // rm data's ranked lists carry the gold scores: accuracy against the true preference too.
+  EXPECT_NE(r.output.find("against the true preference"), std::string::npos) << r.output;
   ASSERT_TRUE(fs::exists(d + "/rm/model/config.json"));
   std::ifstream cfg(d + "/rm/model/config.json");
   EXPECT_TRUE(nlohmann::json::parse(cfg)["value_head"].get<bool>());
@@ -121,6 +123,10 @@ TEST(RmCli, DataTrainScoreEndToEnd) {
     ASSERT_EQ(j["examples"].size(), 4u);
     EXPECT_TRUE(j["examples"][0]["response"].is_string());
     EXPECT_TRUE(j["examples"][0]["gold"].is_number());
+    // Before any update the actor is the reference: the sampled tokens' log-ratios vanish.
+    if (j["step"] == 0) {
+      EXPECT_LT(std::fabs(j["kl"].get<double>()), 1e-3) << line;
+    }
   }
   EXPECT_EQ(eval_steps, (std::vector<long>{0, 1, 2}));
   EXPECT_TRUE(fs::exists(d + "/ppo_eval/checkpoints/best"));

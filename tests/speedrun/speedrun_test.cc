@@ -4,6 +4,7 @@
 // model it points to loads and answers.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -141,6 +142,7 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
     EXPECT_GT(h["reward_model"]["heldout_pairs"].get<long>(), 0);
     EXPECT_TRUE(h["reward_model"]["length_baseline"].is_number());
     EXPECT_GT(h["sft"]["samples"].get<long>(), 0);
+    EXPECT_LT(std::fabs(h["sft"]["kl"].get<double>()), 1e-3);  // the SFT model is the reference
     for (const char* route : {"ppo", "grpo"}) {
       EXPECT_EQ(h[route]["steps"].get<long>(), 3) << route;
       EXPECT_GT(h[route]["model_mib"].get<double>(), 0) << route;
