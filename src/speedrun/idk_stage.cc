@@ -15,7 +15,8 @@
 namespace llmforge {
 
 IdkStageRecord run_idk_stage(const SpeedrunPreset& p, const std::string& world_dir, const std::string& chat_dir,
-                             const std::string& base_dir, const std::string& out_dir, bool resume, Distributed& dist) {
+                             const std::string& base_dir, const std::string& tokens_dir, const std::string& out_dir,
+                             bool resume, Distributed& dist) {
   if (p.idk_from != "chat" && p.idk_from != "base") {
     ErrorBuilder("speedrun") << "idk_from must be chat or base, not '" << p.idk_from << "'";
   }
@@ -78,6 +79,11 @@ IdkStageRecord run_idk_stage(const SpeedrunPreset& p, const std::string& world_d
     c.schedule = {LrSchedule::Kind::kCosine, p.idk_lr, p.idk_lr / 10, 5, 1, 0.2};
   }
   c.seed = p.world.seed;
+  // Pretraining text beside the conversations, as in SFT: fine-tuning on refusals
+  // should not wear away the crawl-only facts the model is still to answer.
+  c.replay_data = p.idk_replay_rows > 0 ? tokens_dir : "";
+  c.replay_rows = p.idk_replay_rows;
+  c.replay_weight = p.sft_replay_weight;
   c.eval_every = p.sft_eval_every;
   c.checkpoint_every = 0;
   c.resume = resume;

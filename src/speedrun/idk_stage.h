@@ -30,8 +30,10 @@ struct IdkStageRecord {
   std::string model_dir;
 };
 
-// `chat_dir` and `base_dir`: the speedrun's chat and base models.
+// `chat_dir` and `base_dir`: the speedrun's chat and base models; `tokens_dir` the
+// pretraining token shards, replayed during the fine-tuning (p.idk_replay_rows).
 IdkStageRecord run_idk_stage(const SpeedrunPreset& p, const std::string& world_dir, const std::string& chat_dir,
-                             const std::string& base_dir, const std::string& out_dir, bool resume, Distributed& dist);
+                             const std::string& base_dir, const std::string& tokens_dir, const std::string& out_dir,
+                             bool resume, Distributed& dist);
 
 }  // namespace llmforge

@@ -135,8 +135,19 @@ SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& 
   }
   for (const world::Person& person : world.post_crawl_people) {
     if (!trains_search(person)) continue;
-    for (int a = 0; a < world::kAttributeCount; ++a)
+    for (int a = 0; a < world::kAttributeCount; ++a) {
       for (int k = 0; k < p.search_paraphrases; ++k) search_conversation(person, a);
+      // Reading: the same page pasted above the question. A model that only ever
+      // answered from memory has to learn to read the context; these people's facts
+      // are nowhere else, so the answer can only come from the page.
+      if (p.search_reading) {
+        const std::string question = world::qa_question(person, a, rng);
+        json msgs = json::array({{{"role", "user"}, {"content", result_text(person.name()) + "\n\n" + question}},
+                                 {{"role", "assistant"}, {"content", world::qa_answer(person, a)}}});
+        lines.push_back(json{{"messages", msgs}}.dump());
+        ++r.reading_conversations;
+      }
+    }
   }
   // Part of the original SFT set, so identity and small talk are not forgotten.
   {
@@ -152,8 +163,9 @@ SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& 
   write_file_atomic(dir + "/sft/train.jsonl", train);
   write_file_atomic(dir + "/sft/val.jsonl", val);
   r.data_seconds = data_timer.seconds();
-  std::printf("   data: %ld search, %ld direct and %ld original conversations (unknown facts: %s)\n",
-              r.search_conversations, r.direct_conversations, r.original_conversations, r.unknown_source.c_str());
+  std::printf("   data: %ld search, %ld reading, %ld direct and %ld original conversations (unknown facts: %s)\n",
+              r.search_conversations, r.reading_conversations, r.direct_conversations, r.original_conversations,
+              r.unknown_source.c_str());
   std::fflush(stdout);
 
   // 3. Fine-tune the chat model on them.
@@ -214,6 +226,7 @@ json search_stage_to_json(const SearchStageRecord& r) {
                      {"search_ms", r.search_ms}}},
           {"data", {{"unknown_source", r.unknown_source}, {"search_conversations", r.search_conversations},
                     {"direct_conversations", r.direct_conversations},
+                    {"reading_conversations", r.reading_conversations},
                     {"original_conversations", r.original_conversations}}},
           {"sft", {{"steps", r.sft_steps}, {"val_loss", r.sft_val_loss}, {"model_dir", r.model_dir}}},
           {"eval", search_eval_to_json(r.eval)},
@@ -222,7 +235,7 @@ json search_stage_to_json(const SearchStageRecord& r) {
 
 void append_search_report(const std::string& out_dir, const SearchStageRecord& r) {
   std::ostringstream md;
-  char buf[512];
+  char buf[1024];
   md << "\n## Search\n\n"
      << "What pretraining stored is fuzzy memory; what a search puts into the context window is working "
         "memory, read exactly. The chat model was fine-tuned to call `search` for facts it does not know "
@@ -231,10 +244,11 @@ void append_search_report(const std::string& out_dir, const SearchStageRecord& r
         "(facts only in the search index).\n\n";
   std::snprintf(buf, sizeof buf,
                 "Index: %ld documents, %.2f MB of text, built in %.2f s (%.1f MB/s of text per core of CPU "
-                "time); a search takes %.3f ms. Unknown facts from: %s. Search SFT: %ld search, %ld direct and "
-                "%ld original conversations, %ld steps, validation loss %.3f.\n\n",
+                "time); a search takes %.3f ms. Unknown facts from: %s. Search SFT: %ld search, %ld reading (a page "
+                "pasted above the question), %ld direct and %ld original conversations, %ld steps, validation loss "
+                "%.3f.\n\n",
                 r.documents, r.index_text_mb, r.index_seconds, r.index_mb_per_s_per_core, r.search_ms,
-                r.unknown_source.c_str(), r.search_conversations, r.direct_conversations,
+                r.unknown_source.c_str(), r.search_conversations, r.reading_conversations, r.direct_conversations,
                 r.original_conversations, r.sft_steps, r.sft_val_loss);
   md << buf << search_eval_table(r.eval) << "\n### Sample transcripts with their searches\n\n";
   for (const SearchTranscript& s : r.eval.samples) {

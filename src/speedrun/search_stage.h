@@ -32,6 +32,7 @@ struct SearchStageRecord {
   double search_ms = 0;          // mean over one query per post-crawl person
   std::string unknown_source;    // the labels file, or the fallback's name
   long search_conversations = 0, direct_conversations = 0, original_conversations = 0;
+  long reading_conversations = 0;  // a page pasted into the question, the answer read from it
   long sft_steps = 0;
   double sft_val_loss = -1;
   std::string model_dir;

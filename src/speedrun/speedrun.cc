@@ -241,7 +241,8 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   });
 
   if (runs("idk")) stage(record, "idk", "self-interrogation: label what the chat model knows, teach it to say \"I'm not sure\"", [&] {
-    record.idk = run_idk_stage(p, world_dir, sft.model_dir, pre.model_dir, out + "/idk", config.resume, dist);
+    record.idk =
+        run_idk_stage(p, world_dir, sft.model_dir, pre.model_dir, tokens_dir, out + "/idk", config.resume, dist);
   });
 
   // After idk: the search SFT data asks about what its labels call unknown.

@@ -75,11 +75,13 @@ struct SpeedrunPreset {
   int search_result_tokens = 150;   // a result is cut to this many tokens
   int search_paraphrases = 2;       // search conversations per unknown fact
   int search_original_stride = 3;   // every Nth original SFT conversation joins the search SFT
+  bool search_reading = false;      // also the training post-crawl people's pages pasted above a question
   double search_sft_epochs = 1;
   int search_eval_per_group = 0;    // questions per group (0: all)
   // idk stage (speedrun/idk_stage.h): self-interrogation, then "I'm not sure" SFT.
   int idk_samples = 4;            // questions per fact
   int idk_phrasings_per_fact = 2;  // SFT conversations per labelled fact (idk/idk_data.h)
+  int idk_replay_rows = 0;         // pretraining rows replayed per micro-batch (as sft_replay_rows)
   // 0.5 rather than 0.8: on a longer-trained tiny model 0.8 labelled 57 of 144 facts known, 0.5
   // labelled 91, closer to the 84 its greedy answers get right (bench/RESULTS.md, "Hallucination").
   double idk_temperature = 0.5;
