@@ -1,5 +1,7 @@
 #include "core/resident_memory.h"
 
+#include <malloc.h>
+
 #include <fstream>
 #include <string>
 
@@ -28,6 +30,7 @@ size_t resident_bytes() { return status_kib_field("VmRSS"); }
 size_t peak_resident_bytes() { return status_kib_field("VmHWM"); }
 
 bool reset_peak_resident() {
+  malloc_trim(0);
   std::ofstream f("/proc/self/clear_refs");
   if (!f) return false;
   f << "5";

@@ -14,8 +14,10 @@ size_t resident_bytes();
 size_t peak_resident_bytes();
 // Sets the high-water mark back to the current resident bytes (writes "5" to
 // /proc/self/clear_refs, Linux 4.0+), so the next peak_resident_bytes() measures
-// one phase. False where the kernel does not allow it: the peak then still counts
-// from the start of the process.
+// one phase. Freed heap memory is first handed back to the kernel (glibc's
+// malloc_trim), so what the phase starts from is what is still in use. False where
+// the kernel does not allow the reset: the peak then still counts from the start
+// of the process.
 bool reset_peak_resident();
 
 }  // namespace llmforge

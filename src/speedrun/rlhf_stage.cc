@@ -56,7 +56,7 @@ struct PolicyEval {
 struct ResidentWatch {
   double before_mib = 0;
   bool reset = false;
-  ResidentWatch() : before_mib(double(resident_bytes()) / 1048576.0), reset(reset_peak_resident()) {}
+  ResidentWatch() : reset(reset_peak_resident()) { before_mib = double(resident_bytes()) / 1048576.0; }
   double peak_mib() const { return double(peak_resident_bytes()) / 1048576.0; }
 };
 
