@@ -56,8 +56,10 @@ for beta in $betas; do
     --steps "$steps" --beta "$beta" --lr "$lr" \
     --eval-prompts "$out/eval-prompts.jsonl" --eval-reward-model "$out/heldout-rm/model" \
     --eval-every "$eval_every" --checkpoint-every "$eval_every"
-  "$bin" plot --metrics "$dir/metrics.jsonl" --x eval_kl --keys eval_proxy,eval_heldout_proxy,eval_gold \
-    --out "$out/beta-$beta-vs-kl.svg"
+  # Gold on its own axis: its scale is a tenth of the reward models'.
+  "$bin" plot --metrics "$dir/metrics.jsonl" --x eval_kl --keys eval_proxy,eval_heldout_proxy \
+    --out "$out/beta-$beta-proxy-vs-kl.svg"
+  "$bin" plot --metrics "$dir/metrics.jsonl" --x eval_kl --keys eval_gold --out "$out/beta-$beta-gold-vs-kl.svg"
   "$bin" plot --metrics "$dir/metrics.jsonl" --keys proxy_score,gold_score,kl,eval_gold,eval_proxy \
     --out "$out/beta-$beta-steps.svg"
 done

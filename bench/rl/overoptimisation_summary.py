@@ -47,7 +47,7 @@ def main():
     print(open(f"{out}/machine.txt").read().strip() + "\n")
     print("Held-out answers (fixed prompts about the held-out people, fixed sampling seeds), scored by the world's "
           "gold preference, the reward model PPO optimises (proxy) and a second reward model trained on other "
-          "preferences (held-out RM). KL: the last step's mean per-response KL from the SFT model.\n")
+          "preferences (held-out RM). KL: per response, of these held-out answers from the SFT model (the sampled tokens' log-ratios).\n")
     print("| beta | steps | KL at end | gold: SFT | gold peak (step, KL) | gold at end | fall from peak | "
           "proxy: SFT | proxy at gold peak | proxy at end | early stop on held-out RM (step, KL) | gold there |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
