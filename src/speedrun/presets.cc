@@ -84,7 +84,7 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     // pretraining text beside them changed nothing (25.6%, 11.2%).
     p.world.nobody_train = 200, p.world.nobody_eval = 30;
     p.idk_epochs = 2, p.idk_lr = 2e-4, p.idk_phrasings_per_fact = 3;
-    p.expected_time = "about 28 minutes to the chat model, more for the stages after it";
+    p.expected_time = "about 28 minutes to the chat model, 43 with the stages after it";
   } else {
     ErrorBuilder("speedrun") << "unknown preset '" << name << "' (tiny or default)";
   }
