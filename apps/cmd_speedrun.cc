@@ -15,9 +15,9 @@ int run_speedrun_command(int argc, char** argv) {
                   "Runs the whole pipeline on a generated world: crawl -> data pipeline ->\n"
                   "tokenizer -> pretraining -> SFT -> evaluation, then the post-training stages\n"
                   "(idk, search, grpo, rm, rlhf) -> report.md, and prints the command to chat\n"
-                  "with the result. Presets: tiny (" + speedrun_preset("tiny").expected_time +
-                      ", a smoke test) and default (" + speedrun_preset("default").expected_time +
-                      ", on 2 cores).");
+                  "with the result. Presets (times on 2 cores):\n  tiny     " +
+                      speedrun_preset("tiny").expected_time + ", a smoke test\n  default  " +
+                      speedrun_preset("default").expected_time);
   opts.add("preset", "default", "tiny or default")
       .add("out", "runs/speedrun", "output folder (cleared first unless --resume)")
       .add("seed", "1", "world, initialisation and data-order seed")
