@@ -300,14 +300,13 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
 
   MetricsLog eval_log(eval_open.empty() || cfg.out_dir.empty() ? "" : cfg.out_dir + "/eval.jsonl",
                       loop.start_step() > 0);
-  double last_kl = 0;
   // One held-out evaluation of the actor after `step` steps, a line of eval.jsonl.
   auto evaluate_heldout = [&](Model& m, long step_no) {
     const GoldEval e = evaluate_gold(m, tok, *gold, eval_open, rm.get(), cfg.eval_samples, cfg.max_new_tokens,
                                      cfg.seed * 7919 + 17, heldout_rm.get(), cfg.eval_examples, reference.get());
     nlohmann::json line{{"step", step_no},
                         {"kl", e.kl},  // of these held-out answers from the reference
-                        {"rollout_kl", step_no == 0 ? 0.0 : last_kl},
+                        {"rollout_kl", step_no == 0 ? 0.0 : summary.last_kl},
                         {"gold", e.gold},
                         {"proxy", e.proxy},
                         {"length", e.length},
@@ -357,7 +356,6 @@ PpoSummary run_ppo(const PpoConfig& cfg) {
     summary.update_seconds += stats.seconds;
     if (first) summary.first_proxy = step.proxy, summary.first_gold = step.gold, first = false;
     summary.last_proxy = step.proxy, summary.last_gold = step.gold, summary.last_kl = step.kl;
-    last_kl = step.kl;
   };
   hooks.add_files = [&](const std::string& dir) {
     tok.save_tokenizer_json(dir + "/tokenizer.json");
