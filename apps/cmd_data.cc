@@ -23,19 +23,10 @@ namespace {
 
 using data::PipelineConfig;
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 // "2:0.20,3:0.18" -> {(2, 0.20), (3, 0.18)}
 std::vector<std::pair<int, double>> parse_ngram_list(const std::string& name, const std::string& s) {
   std::vector<std::pair<int, double>> out;
-  for (const auto& item : split_list(s)) {
+  for (const auto& item : split_comma_list(s)) {
     auto colon = item.find(':');
     try {
       if (colon == std::string::npos) throw std::invalid_argument("no colon");
@@ -155,7 +146,7 @@ std::string tokenizer_fingerprint(const std::string& name_or_path) {
 
 PipelineConfig config_from(const CliOptions& o) {
   PipelineConfig c;
-  c.inputs = split_list(o.get("input"));
+  c.inputs = split_comma_list(o.get("input"));
   for (const auto& p : o.positional()) c.inputs.push_back(p);
   c.output_dir = o.get("out");
   if (c.output_dir.empty()) ErrorBuilder("cli") << "--out is required";
@@ -184,7 +175,7 @@ PipelineConfig config_from(const CliOptions& o) {
   c.url.banned_subwords_file = o.get("url-banned-subwords");
   c.url.soft_banned_words_file = o.get("url-soft-banned-words");
   c.language_filter = o.get_bool("language-filter");
-  c.languages = split_list(o.get("languages"));
+  c.languages = split_comma_list(o.get("languages"));
   c.language_threshold = o.get_double("language-threshold");
   auto& gr = c.gopher_repetition;
   gr.enabled = o.get_bool("gopher-repetition");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "apps/command.h"
+#include "apps/option_groups.h"
 #include "core/atomic_file.h"
 #include "core/cli_options.h"
 #include "core/error.h"
@@ -44,14 +45,7 @@ int run_plot(int argc, char** argv) {
   if (!opts.parse(argc, argv)) return 0;
   const std::string path = opts.get("metrics"), out = opts.get("out");
   if (path.empty()) ErrorBuilder("cli") << "--metrics is required";
-  std::vector<std::string> keys;
-  for (size_t pos = 0; pos < opts.get("keys").size();) {
-    const std::string& all = opts.get("keys");
-    size_t comma = all.find(',', pos);
-    if (comma == std::string::npos) comma = all.size();
-    if (comma > pos) keys.push_back(all.substr(pos, comma - pos));
-    pos = comma + 1;
-  }
+  const std::vector<std::string> keys = split_comma_list(opts.get("keys"));
   const std::string x_key = opts.get("x");
   if (!x_key.empty()) {
     if (keys.empty()) ErrorBuilder("cli") << "--x needs --keys to draw against it";

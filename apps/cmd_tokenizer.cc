@@ -34,18 +34,6 @@ std::string read_stdin() {
   return ss.str();
 }
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size() && !s.empty()) {
-    size_t comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 AllowedSpecial allowed_from(const CliOptions& opts) {
   if (opts.get_bool("allow-special")) return AllowedSpecial::all();
   if (opts.get_bool("special-as-text")) return AllowedSpecial::as_text();
@@ -74,7 +62,7 @@ int run_train(int argc, char** argv) {
   TrainerOptions o;
   o.vocab_size = static_cast<uint32_t>(opts.get_int("vocab-size"));
   o.max_doc_chars = static_cast<size_t>(opts.get_int("max-doc-chars"));
-  o.extra_special_tokens = split_list(opts.get("special"));
+  o.extra_special_tokens = split_comma_list(opts.get("special"));
   o.n_threads = threads_from_options(opts);
   o.name = opts.get("name");
   o.progress = true;

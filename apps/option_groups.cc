@@ -52,6 +52,15 @@ ModelConfig model_config_from_options(const CliOptions& opts) {
   return c;
 }
 
+std::vector<std::string> split_comma_list(const std::string& value) {
+  std::vector<std::string> out;
+  std::stringstream ss(value);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
 std::vector<std::string> shape_options_on_command_line(const CliOptions& opts) {
   std::vector<std::string> given;
   for (const char* name : kShapeOptions)

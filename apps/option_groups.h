@@ -37,6 +37,9 @@ ModelConfig model_config_from_options(const CliOptions& opts);
 // The shape options given on the command line, as "--dim", "--seq", ...
 std::vector<std::string> shape_options_on_command_line(const CliOptions& opts);
 
+// "a,b,,c" -> {"a", "b", "c"}: the items of a comma-separated option value, empty ones dropped.
+std::vector<std::string> split_comma_list(const std::string& value);
+
 // Optimizer and learning-rate schedule (total_steps is the run's business).
 void add_optimizer_options(CliOptions& opts, const LrSchedule& schedule, const AdamWConfig& adamw);
 void optimizer_from_options(const CliOptions& opts, LrSchedule& schedule, AdamWConfig& adamw);
