@@ -27,6 +27,7 @@ int run_speedrun_command(int argc, char** argv) {
       .add("idk-from", "", "idk stage: fine-tune refusals into the chat model (chat) or from the base model (base)")
       .add("idk-judge", "", "idk stage: judge answers by the world's truth (truth) or the crawled pages (pages)")
       .add("stop-after", "", "the last stage to run: eval (the chat model's numbers only), idk, search, grpo, rm or rlhf")
+      .add("precision", "fp32", "pretraining and SFT matrix products: fp32 or bf16 (native where the CPU has AVX512_BF16 or AMX)")
       .add_flag("resume", "continue pretraining and SFT from their latest checkpoints");
   add_threads_option(opts, "data pipeline and tokenizer");
   if (!opts.parse(argc, argv)) return 0;
@@ -43,6 +44,7 @@ int run_speedrun_command(int argc, char** argv) {
   config.threads = threads_from_options(opts);
   config.resume = opts.get_bool("resume");
   config.stop_after = opts.get("stop-after");
+  config.precision = parse_precision(opts.get("precision"));
   SpeedrunResult r = run_speedrun(config);
   std::printf("\nspeedrun finished in %.1f min: QA accuracy %.1f%% (QA-trained people), %.1f%% (held-out "
               "people), identity %.1f%%, noise removal precision %.3f recall %.3f\n",

@@ -156,7 +156,8 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   const Tally* heldout = r.eval.split_tally("heldout");
   std::ostringstream md;
   md << "# llmforge speedrun report (preset " << r.preset << ")\n\n";
-  md << "From a generated crawl to a chat model in " << minutes(r.total_seconds) << " (m:s).\n\n";
+  md << "From a generated crawl to a chat model in " << minutes(r.total_seconds) << " (m:s), pretraining and SFT in "
+     << r.precision << " on " << r.cpu << ".\n\n";
   md << "| result | value |\n|---|---|\n";
   if (trained) md << "| QA accuracy, people whose QA was fine-tuned | " << percent(trained->accuracy()) << " (" << trained->correct << "/" << trained->total << ") |\n";
   if (heldout) md << "| QA accuracy, held-out people (facts only in pretraining) | " << percent(heldout->accuracy()) << " (" << heldout->correct << "/" << heldout->total << ") |\n";
@@ -243,6 +244,8 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   json j;
   j["preset"] = r.preset;
   j["seconds"] = r.total_seconds;
+  j["precision"] = r.precision;
+  j["cpu"] = r.cpu;
   for (const auto& s : r.stages) j["stage_seconds"][s.name] = s.seconds;
   j["noise"] = {{"precision", r.noise.precision()}, {"recall", r.noise.recall()}, {"planted", r.noise.noise}};
   j["tokenizer"] = {{"vocab_size", r.vocab_size}, {"train_tokens", r.train_tokens}};

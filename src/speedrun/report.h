@@ -31,6 +31,7 @@ LossCurves read_loss_curves(const std::string& metrics_jsonl);
 
 struct SpeedrunRecord {
   std::string preset, out_dir;
+  std::string precision = "fp32", cpu;  // pretraining and SFT matrix products; the CPU they ran on
   std::vector<StageTime> stages;
   double total_seconds = 0;
   // world

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 #include "core/timer.h"
 #include "data/pipeline.h"
@@ -104,6 +105,8 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   SpeedrunRecord record;
   record.preset = p.name;
   record.out_dir = out;
+  record.precision = precision_name(config.precision);
+  record.cpu = cpu_description();
   Timer total;
   std::printf("llmforge speedrun, preset %s (%s on a 2-core machine), output in %s\n", p.name.c_str(),
               p.expected_time.c_str(), out.c_str());
@@ -178,6 +181,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     c.eval_every = int(std::max<long>(1, p.pretrain_steps / 10));
     c.checkpoint_every = int(std::max<long>(1, p.pretrain_steps / 4));
     c.resume = config.resume;
+    c.precision = config.precision;
     // Samples show the base model is an autocomplete: it continues a page.
     const world::Person& heldout = world.people[1];
     c.sample_prompts = {heldout.name() + " was born in", heldout.name() + " works for", "17 + 25 ="};
@@ -208,6 +212,7 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     c.replay_rows = p.sft_replay_rows;
     c.replay_weight = p.sft_replay_weight;
     c.resume = config.resume;
+    c.precision = config.precision;
     sft = run_sft(c, dist);
   });
   record.sft_steps = sft.steps_done;

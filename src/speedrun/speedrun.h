@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/precision.h"
 #include "model/config.h"
 #include "world/world.h"
 
@@ -105,6 +106,9 @@ struct SpeedrunConfig {
   // report covers the stages that ran: `--stop-after eval` gives the chat model's
   // numbers without the post-training stages, as the multi-seed table needs.
   std::string stop_after;
+  // Matrix-product inputs of pretraining and SFT (kernels/precision.h). bf16 is native
+  // (AVX512_BF16 / AMX) where the CPU has it; master weights stay fp32 either way.
+  Precision precision = Precision::kFp32;
 };
 
 // Every stage of the speedrun, in order.

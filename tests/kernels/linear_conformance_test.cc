@@ -3,8 +3,8 @@
 // computed here from the same stored values: fp32, bf16 and q8_0 (blocks from GGUF's
 // own quantizer, gguf::encode_row), row counts on both sides of the matrix-vector /
 // GEMM switch, output counts that leave a remainder to the four-row tiles, with and
-// without accumulation. A ctest entry runs this file again with
-// LLMFORGE_PORTABLE_KERNELS=1, so the portable kernels are checked as well as AVX2.
+// without accumulation. ctest entries run this file again with LLMFORGE_KERNEL_ISA=portable
+// and =avx2, so every kernel set the machine has is checked (AVX-512 where it exists).
 //
 // The references see exactly the values the kernels see (q8_0 activations quantized
 // as ggml does), so the tolerance is fp32 summation order only (1e-5 normalised). A
@@ -111,7 +111,10 @@ TEST_P(LinearConformance, StoredWeightProductsMatchReferences) {
   const KernelBackend& kb = *GetParam();
   for (WeightType t : {WeightType::kF32, WeightType::kBf16, WeightType::kQ8_0}) {
     for (auto [m, n, k] : {std::tuple{1, 37, 64}, std::tuple{2, 64, 96}, std::tuple{4, 9, 32},
-                           std::tuple{9, 70, 160}, std::tuple{33, 300, 288}}) {
+                           std::tuple{9, 70, 160}, std::tuple{33, 300, 288},
+                           // K with a 16- and an 8-value tail past the 32-value steps
+                           std::tuple{2, 5, 48}, std::tuple{1, 21, 232}, std::tuple{3, 6, 7}}) {
+      if (t == WeightType::kQ8_0 && k % 32 != 0) continue;  // q8_0 rows are whole blocks
       for (bool acc : {false, true}) {
         const auto w = random_vector(size_t(n) * k, 100 + n, 0.05f);
         const auto x = random_vector(size_t(m) * k, 200 + m);

@@ -12,6 +12,7 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "kernels/cpu/linear_avx2.h"
+#include "kernels/cpu/linear_avx512.h"
 #include "kernels/cpu/matmul.h"
 #include "kernels/precision.h"
 
@@ -26,13 +27,28 @@ constexpr int kMaxMatvecRows = 4;
 // Weight rows widened to fp32 per oneDNN call on the bf16 many-rows path.
 constexpr int kWidenChunk = 256;
 
-// LLMFORGE_PORTABLE_KERNELS=1 forces the portable kernels (a ctest runs the
-// conformance suite that way, so both paths stay checked on an AVX2 machine).
-bool use_avx2() {
-  static const bool ok = cpu_features().avx2 && cpu_features().fma &&
-                         !(std::getenv("LLMFORGE_PORTABLE_KERNELS") &&
-                           std::string(std::getenv("LLMFORGE_PORTABLE_KERNELS")) == "1");
-  return ok;
+// The widest kernel set the CPU runs, capped by LLMFORGE_KERNEL_ISA=portable|avx2|avx512
+// (ctest runs the conformance suite under each cap, so an AVX-512 machine checks all
+// three paths and an AVX2 machine the two it has).
+enum class Isa { kPortable, kAvx2, kAvx512 };
+
+Isa kernel_isa() {
+  static const Isa isa = [] {
+    const CpuFeatures& f = cpu_features();
+    Isa best = Isa::kPortable;
+    if (f.avx2 && f.fma) best = Isa::kAvx2;
+    if (best == Isa::kAvx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512_vnni) best = Isa::kAvx512;
+    const char* cap = std::getenv("LLMFORGE_KERNEL_ISA");
+    if (!cap || !*cap) return best;
+    const std::string c = cap;
+    Isa limit;
+    if (c == "portable") limit = Isa::kPortable;
+    else if (c == "avx2") limit = Isa::kAvx2;
+    else if (c == "avx512") limit = Isa::kAvx512;
+    else ErrorBuilder("kernels") << "LLMFORGE_KERNEL_ISA='" << c << "': expected portable, avx2 or avx512";
+    return std::min(best, limit);
+  }();
+  return isa;
 }
 
 inline void store(float* y, float v, bool acc) { *y = acc ? *y + v : v; }
@@ -111,24 +127,27 @@ QuantizedRows quantize_rows(const float* x, int m, int k) {
 
 // Outputs [j0, j1) of y (m, w.n) through the kernel for w's type.
 void rows(const WeightMatrix& w, const float* x, QuantizedRows xq, int m, float* y, int j0,
-          int j1, bool acc, bool simd) {
+          int j1, bool acc, Isa isa) {
   const int n = w.n, k = w.k;
   switch (w.type) {
     case WeightType::kF32: {
       const float* wf = static_cast<const float*>(w.data);
-      if (simd) avx2::f32_rows(x, m, wf, k, y, n, j0, j1, acc);
+      if (isa == Isa::kAvx512) avx512::f32_rows(x, m, wf, k, y, n, j0, j1, acc);
+      else if (isa == Isa::kAvx2) avx2::f32_rows(x, m, wf, k, y, n, j0, j1, acc);
       else f32_rows(x, m, wf, k, y, n, j0, j1, acc);
       return;
     }
     case WeightType::kBf16: {
       const uint16_t* wb = static_cast<const uint16_t*>(w.data);
-      if (simd) avx2::bf16_rows(x, m, wb, k, y, n, j0, j1, acc);
+      if (isa == Isa::kAvx512) avx512::bf16_rows(x, m, wb, k, y, n, j0, j1, acc);
+      else if (isa == Isa::kAvx2) avx2::bf16_rows(x, m, wb, k, y, n, j0, j1, acc);
       else bf16_rows(x, m, wb, k, y, n, j0, j1, acc);
       return;
     }
     case WeightType::kQ8_0: {
       const int8_t* wq = static_cast<const int8_t*>(w.data);
-      if (simd) avx2::q8_rows(xq.q, xq.d, m, wq, w.scales, k, y, n, j0, j1, acc);
+      if (isa == Isa::kAvx512) avx512::q8_rows(xq.q, xq.d, m, wq, w.scales, k, y, n, j0, j1, acc);
+      else if (isa == Isa::kAvx2) avx2::q8_rows(xq.q, xq.d, m, wq, w.scales, k, y, n, j0, j1, acc);
       else q8_rows(xq.q, xq.d, m, wq, w.scales, k, y, n, j0, j1, acc);
       return;
     }
@@ -198,7 +217,8 @@ void linear_group(float* const* ys, const float* x, const WeightMatrix* ws, int 
     if (!rest) return;
   }
   const QuantizedRows xq = any_q8 ? quantize_rows(x, m, ws[0].k) : QuantizedRows{nullptr, nullptr};
-  const bool simd = use_avx2(), many = m > kMaxMatvecRows;
+  const Isa isa = kernel_isa();
+  const bool many = m > kMaxMatvecRows;
   // One parallel region for all the matrices: each thread streams its share of each.
 #pragma omp parallel
   {
@@ -207,7 +227,7 @@ void linear_group(float* const* ys, const float* x, const WeightMatrix* ws, int 
       if (many && ws[i].type != WeightType::kQ8_0) continue;  // done by the GEMM above
       int j0, j1;
       slice(ws[i].n, t, nt, &j0, &j1);
-      if (j0 < j1) rows(ws[i], x, xq, m, ys[i], j0, j1, accumulate, simd);
+      if (j0 < j1) rows(ws[i], x, xq, m, ys[i], j0, j1, accumulate, isa);
     }
   }
 }

@@ -3,8 +3,9 @@
 //
 // Few rows (decode: one row per sequence) run hand-written matrix-vector kernels that
 // read each weight once from memory in its stored type, split by output rows across
-// the OpenMP threads: AVX2+FMA where the CPU has it (linear_avx2.cc, chosen at run
-// time), portable C++ otherwise (or with LLMFORGE_PORTABLE_KERNELS=1). Many rows (prefill) go to oneDNN for fp32 and bf16
+// the OpenMP threads: AVX-512 (F, BW, VL, VNNI: linear_avx512.cc) or AVX2+FMA
+// (linear_avx2.cc) where the CPU has it, chosen at run time, portable C++ otherwise;
+// LLMFORGE_KERNEL_ISA=portable|avx2 caps the choice. Many rows (prefill) go to oneDNN for fp32 and bf16
 // (bf16 rows widened to fp32 a chunk at a time), where the GEMM's reuse wins.
 //
 // q8_0 products follow ggml: each row of x is quantized to int8 blocks of 32 with an
