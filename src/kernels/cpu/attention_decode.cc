@@ -31,6 +31,9 @@ void attention_decode(float* out, const float* q, const float* k_cache, const fl
       for (int j = 0; j < n_keys; ++j) {
         const float* kj = kb + size_t(j) * KVD;
         float d = 0.0f;
+        // Reassociated into SIMD lanes (the compiler may not do it unasked): a decode
+        // step spends ~5% of its time here at 128 positions.
+#pragma omp simd reduction(+ : d)
         for (int e = 0; e < HD; ++e) d += qr[e] * kj[e];
         scores[j] = d * scale;
         mx = std::max(mx, scores[j]);
@@ -43,6 +46,7 @@ void attention_decode(float* out, const float* q, const float* k_cache, const fl
       for (int j = 0; j < n_keys; ++j) {
         const float p = scores[j] * inv;
         const float* vj = vb + size_t(j) * KVD;
+#pragma omp simd
         for (int e = 0; e < HD; ++e) o[e] += p * vj[e];
       }
     }
