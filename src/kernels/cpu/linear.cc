@@ -11,9 +11,8 @@
 
 #include "core/cpu_features.h"
 #include "core/error.h"
-#include "kernels/cpu/linear_avx2.h"
-#include "kernels/cpu/linear_avx512.h"
 #include "kernels/cpu/matmul.h"
+#include "kernels/cpu/matvec.h"
 #include "kernels/precision.h"
 
 namespace llmforge::cpu {
@@ -29,26 +28,28 @@ constexpr int kWidenChunk = 256;
 
 // The widest kernel set the CPU runs, capped by LLMFORGE_KERNEL_ISA=portable|avx2|avx512
 // (ctest runs the conformance suite under each cap, so an AVX-512 machine checks all
-// three paths and an AVX2 machine the two it has).
-enum class Isa { kPortable, kAvx2, kAvx512 };
+// three sets and an AVX2 machine the two it has).
+const MatvecKernels& portable_matvec_kernels();
 
-Isa kernel_isa() {
-  static const Isa isa = [] {
+const MatvecKernels& matvec_kernels() {
+  static const MatvecKernels* chosen = [] {
+    enum Isa { kPortable, kAvx2, kAvx512 };
     const CpuFeatures& f = cpu_features();
-    Isa best = Isa::kPortable;
-    if (f.avx2 && f.fma) best = Isa::kAvx2;
-    if (best == Isa::kAvx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512_vnni) best = Isa::kAvx512;
-    const char* cap = std::getenv("LLMFORGE_KERNEL_ISA");
-    if (!cap || !*cap) return best;
-    const std::string c = cap;
-    Isa limit;
-    if (c == "portable") limit = Isa::kPortable;
-    else if (c == "avx2") limit = Isa::kAvx2;
-    else if (c == "avx512") limit = Isa::kAvx512;
-    else ErrorBuilder("kernels") << "LLMFORGE_KERNEL_ISA='" << c << "': expected portable, avx2 or avx512";
-    return std::min(best, limit);
+    int best = kPortable;
+    if (f.avx2 && f.fma) best = kAvx2;
+    if (best == kAvx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512_vnni) best = kAvx512;
+    if (const char* cap = std::getenv("LLMFORGE_KERNEL_ISA"); cap && *cap) {
+      const std::string c = cap;
+      if (c == "portable") best = kPortable;
+      else if (c == "avx2") best = std::min<int>(best, kAvx2);
+      else if (c != "avx512")
+        ErrorBuilder("kernels") << "LLMFORGE_KERNEL_ISA='" << c << "': expected portable, avx2 or avx512";
+    }
+    return best == kAvx512 ? &avx512_matvec_kernels()
+           : best == kAvx2 ? &avx2_matvec_kernels()
+                           : &portable_matvec_kernels();
   }();
-  return isa;
+  return *chosen;
 }
 
 inline void store(float* y, float v, bool acc) { *y = acc ? *y + v : v; }
@@ -98,6 +99,11 @@ void q8_rows(const int8_t* xq, const float* xd, int m, const int8_t* wq, const f
   }
 }
 
+const MatvecKernels& portable_matvec_kernels() {
+  static const MatvecKernels kernels{f32_rows, bf16_rows, q8_rows};
+  return kernels;
+}
+
 // Thread t's share of n output rows, in groups of four (the kernels' row tile), so
 // every thread streams its own weights.
 void slice(int n, int t, int nt, int* j0, int* j1) {
@@ -126,31 +132,19 @@ QuantizedRows quantize_rows(const float* x, int m, int k) {
 }
 
 // Outputs [j0, j1) of y (m, w.n) through the kernel for w's type.
-void rows(const WeightMatrix& w, const float* x, QuantizedRows xq, int m, float* y, int j0,
-          int j1, bool acc, Isa isa) {
+void rows(const MatvecKernels& kernels, const WeightMatrix& w, const float* x, QuantizedRows xq,
+          int m, float* y, int j0, int j1, bool acc) {
   const int n = w.n, k = w.k;
   switch (w.type) {
-    case WeightType::kF32: {
-      const float* wf = static_cast<const float*>(w.data);
-      if (isa == Isa::kAvx512) avx512::f32_rows(x, m, wf, k, y, n, j0, j1, acc);
-      else if (isa == Isa::kAvx2) avx2::f32_rows(x, m, wf, k, y, n, j0, j1, acc);
-      else f32_rows(x, m, wf, k, y, n, j0, j1, acc);
+    case WeightType::kF32:
+      kernels.f32_rows(x, m, static_cast<const float*>(w.data), k, y, n, j0, j1, acc);
       return;
-    }
-    case WeightType::kBf16: {
-      const uint16_t* wb = static_cast<const uint16_t*>(w.data);
-      if (isa == Isa::kAvx512) avx512::bf16_rows(x, m, wb, k, y, n, j0, j1, acc);
-      else if (isa == Isa::kAvx2) avx2::bf16_rows(x, m, wb, k, y, n, j0, j1, acc);
-      else bf16_rows(x, m, wb, k, y, n, j0, j1, acc);
+    case WeightType::kBf16:
+      kernels.bf16_rows(x, m, static_cast<const uint16_t*>(w.data), k, y, n, j0, j1, acc);
       return;
-    }
-    case WeightType::kQ8_0: {
-      const int8_t* wq = static_cast<const int8_t*>(w.data);
-      if (isa == Isa::kAvx512) avx512::q8_rows(xq.q, xq.d, m, wq, w.scales, k, y, n, j0, j1, acc);
-      else if (isa == Isa::kAvx2) avx2::q8_rows(xq.q, xq.d, m, wq, w.scales, k, y, n, j0, j1, acc);
-      else q8_rows(xq.q, xq.d, m, wq, w.scales, k, y, n, j0, j1, acc);
+    case WeightType::kQ8_0:
+      kernels.q8_rows(xq.q, xq.d, m, static_cast<const int8_t*>(w.data), w.scales, k, y, n, j0, j1, acc);
       return;
-    }
   }
 }
 
@@ -217,7 +211,7 @@ void linear_group(float* const* ys, const float* x, const WeightMatrix* ws, int 
     if (!rest) return;
   }
   const QuantizedRows xq = any_q8 ? quantize_rows(x, m, ws[0].k) : QuantizedRows{nullptr, nullptr};
-  const Isa isa = kernel_isa();
+  const MatvecKernels& kernels = matvec_kernels();
   const bool many = m > kMaxMatvecRows;
   // One parallel region for all the matrices: each thread streams its share of each.
 #pragma omp parallel
@@ -227,7 +221,7 @@ void linear_group(float* const* ys, const float* x, const WeightMatrix* ws, int 
       if (many && ws[i].type != WeightType::kQ8_0) continue;  // done by the GEMM above
       int j0, j1;
       slice(ws[i].n, t, nt, &j0, &j1);
-      if (j0 < j1) rows(ws[i], x, xq, m, ys[i], j0, j1, accumulate, isa);
+      if (j0 < j1) rows(kernels, ws[i], x, xq, m, ys[i], j0, j1, accumulate);
     }
   }
 }
