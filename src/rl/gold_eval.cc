@@ -23,12 +23,19 @@ GoldEval evaluate_gold(const Model& policy, const Tokenizer& tok, const GoldPref
   rc.stop_tokens = stops;
   const RolloutBatch batch = generate_rollouts(policy, tokens, rc, seed);
   std::vector<std::vector<int32_t>> scored;
+  // Examples: the first sample of each prompt, so keep_examples shows as many prompts.
+  std::vector<size_t> example_rows;
+  std::vector<bool> shown(prompts.size(), false);
   for (const Completion& c : batch.completions) {
     const std::string text = completion_text(tok, c, stops);
     const double g = gold.score(prompts[size_t(c.prompt)], text).gold;
     ev.gold += g;
     ev.length += double(c.tokens.size());
-    if (int(ev.examples.size()) < keep_examples) ev.examples.push_back({prompts[size_t(c.prompt)].text, text, g, 0});
+    if (int(ev.examples.size()) < keep_examples && !shown[size_t(c.prompt)]) {
+      shown[size_t(c.prompt)] = true;
+      example_rows.push_back(scored.size());
+      ev.examples.push_back({prompts[size_t(c.prompt)].text, text, g, 0});
+    }
     std::vector<int32_t> s = tokens[size_t(c.prompt)];
     s.insert(s.end(), c.tokens.begin(), c.tokens.end());
     scored.push_back(std::move(s));
@@ -36,7 +43,7 @@ GoldEval evaluate_gold(const Model& policy, const Tokenizer& tok, const GoldPref
   if (reward_model) {
     const std::vector<float> proxy = score_sequences(*reward_model, scored);
     for (float x : proxy) ev.proxy += x;
-    for (size_t i = 0; i < ev.examples.size(); ++i) ev.examples[i].proxy = proxy[i];
+    for (size_t i = 0; i < ev.examples.size(); ++i) ev.examples[i].proxy = proxy[example_rows[i]];
   }
   if (heldout_reward_model)
     for (float x : score_sequences(*heldout_reward_model, scored)) ev.heldout_proxy += x;

@@ -28,7 +28,7 @@ struct GoldEval {
   double gold = 0, proxy = 0, length = 0;  // means; proxy 0 without a reward model
   double heldout_proxy = 0;                // mean; 0 without a held-out reward model
   double kl = 0;                           // mean per response; 0 without a reference
-  std::vector<GoldSample> examples;        // the first keep_examples samples
+  std::vector<GoldSample> examples;        // the first sample of each of the first keep_examples prompts
 };
 
 GoldEval evaluate_gold(const Model& policy, const Tokenizer& tok, const GoldPreference& gold,

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "../infer/tiny_model.h"
@@ -110,7 +111,7 @@ TEST(RmCli, DataTrainScoreEndToEnd) {
                          "/prefs/prompts.jsonl --world " + d + "/world --out " + d + "/ppo_eval --steps 2 "
                          "--prompts-per-step 2 --group 2 --max-new-tokens 8 --micro-batch 2 --ppo-epochs 1 "
                          "--eval-prompts " + d + "/prefs/prompts.jsonl --eval-reward-model " + d + "/rm/model "
-                         "--eval-every 1 --eval-samples 1 --checkpoint-every 1");
+                         "--eval-every 1 --eval-samples 2 --checkpoint-every 1");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("3 held-out evaluations"), std::string::npos) << r.output;
   std::ifstream ev(d + "/ppo_eval/eval.jsonl");
@@ -118,9 +119,12 @@ TEST(RmCli, DataTrainScoreEndToEnd) {
   while (std::getline(ev, line)) {
     const nlohmann::json j = nlohmann::json::parse(line);
     eval_steps.push_back(j["step"].get<long>());
-    EXPECT_EQ(j["samples"].get<long>(), 12);  // every prompt once
+    EXPECT_EQ(j["samples"].get<long>(), 24);  // every prompt twice
     EXPECT_DOUBLE_EQ(j["proxy"].get<double>(), j["heldout_proxy"].get<double>());
     ASSERT_EQ(j["examples"].size(), 4u);
+    std::set<std::string> example_prompts;  // one answer per prompt, not one prompt twice
+    for (const auto& e : j["examples"]) example_prompts.insert(e["prompt"].get<std::string>());
+    EXPECT_EQ(example_prompts.size(), 4u) << line;
     EXPECT_TRUE(j["examples"][0]["response"].is_string());
     EXPECT_TRUE(j["examples"][0]["gold"].is_number());
     // Before any update the actor is the reference: the sampled tokens' log-ratios vanish.
