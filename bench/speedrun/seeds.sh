@@ -39,8 +39,10 @@ cols = [("trained QA", lambda r: r["eval"]["qa"]["qa"]["accuracy"]),
         ("ICL max-shot", lambda r: r["base_icl"]["overall"][-1]["accuracy"]),
         ("minutes", lambda r: r["seconds"] / 60)]
 rows = []
+runs_on = set()  # precision and CPU of each seed's pretraining and SFT
 for s in range(1, seeds + 1):
     r = json.load(open("%s/seed-%d/report.json" % (out, s)))
+    runs_on.add("%s, %s" % (r.get("precision", "fp32"), r.get("cpu", "CPU not recorded")))
     row = []
     for _, f in cols:
         try:
@@ -59,10 +61,7 @@ for label, agg in (("mean", lambda v: sum(v) / len(v)), ("min", min), ("max", ma
     vals = [agg([row[i] for row in rows]) for i in range(len(cols))]
     summary[label] = dict(zip([n for n, _ in cols], vals))
     print("%-8s" % label + "".join(fmt(n, v) for (n, _), v in zip(cols, vals)))
-runs_on = sorted({"%s, %s" % (json.load(open("%s/seed-%d/report.json" % (out, s))).get("precision", "fp32"),
-                               json.load(open("%s/seed-%d/report.json" % (out, s))).get("cpu", "CPU not recorded"))
-                  for s in range(1, seeds + 1)})
-print("pretraining and SFT in " + "; ".join(runs_on))
+print("pretraining and SFT in " + "; ".join(sorted(runs_on)))
 gap = [row[2] - row[1] for row in rows]
 print("held-out QA below what the base model completes: at most %.1f points" % (100 * max(gap)))
 json.dump({"preset": preset, "seeds": rows, "columns": [n for n, _ in cols], "summary": summary},
