@@ -23,6 +23,9 @@ int run_world(int argc, char** argv) {
       .add("noise", std::to_string(d.noise_fraction), "noise pages per person page")
       .add("arithmetic", std::to_string(d.arithmetic_documents), "arithmetic practice documents")
       .add("lists", std::to_string(d.list_documents), "lists of people with one fact each (pretraining text)")
+      .add("reading", std::to_string(d.reading_documents),
+           "reading documents: a profile of someone named nowhere else, then questions answered from it")
+      .add("reading-questions", std::to_string(d.reading_questions), "questions per reading document")
       .add("identity", std::to_string(d.identity_conversations), "identity conversations")
       .add("invented-identities", std::to_string(d.invented_identity_share),
            "share of training identities with an invented name and maker")
@@ -42,6 +45,8 @@ int run_world(int argc, char** argv) {
   o.noise_fraction = opts.get_double("noise");
   o.arithmetic_documents = int(opts.get_int("arithmetic"));
   o.list_documents = int(opts.get_int("lists"));
+  o.reading_documents = int(opts.get_int("reading"));
+  o.reading_questions = int(opts.get_int("reading-questions"));
   o.identity_conversations = int(opts.get_int("identity"));
   o.smalltalk_conversations = int(opts.get_int("smalltalk"));
   o.invented_identity_share = opts.get_double("invented-identities");

@@ -21,9 +21,10 @@ bool names_person(const std::string& title, const std::string& name) {
   return !name.empty() && title.find(name) != std::string::npos;
 }
 
-// The person's own page from the index (the first hit titled with the name), cut to
-// `budget` tokens: what "the source page pasted in the prompt" pastes.
-std::string person_page(const search::SearchIndex& index, const Tokenizer& tok, const std::string& name, int budget) {
+}  // namespace
+
+std::string pasted_person_page(const search::SearchIndex& index, const Tokenizer& tok, const std::string& name,
+                               int budget) {
   for (const search::SearchHit& h : index.search(name, 10)) {
     if (!names_person(h.title, name)) continue;
     std::vector<uint32_t> ids = tok.encode(search::hits_for_context({h}), AllowedSpecial::as_text());
@@ -32,8 +33,6 @@ std::string person_page(const search::SearchIndex& index, const Tokenizer& tok, 
   }
   return {};
 }
-
-}  // namespace
 
 SearchEvalResult evaluate_search(const Model& model, const Tokenizer& tok, const search::SearchIndex& index,
                                  const std::vector<QaItem>& items, const SearchEvalOptions& o) {
@@ -85,7 +84,7 @@ SearchEvalResult evaluate_search(const Model& model, const Tokenizer& tok, const
     const long kept = std::count_if(out.samples.begin(), out.samples.end(),
                                     [&](const SearchTranscript& s) { return s.group == q.split; });
     if (kept < o.samples_per_group) out.samples.push_back({q.split, q.question, q.answer, turn.text, turn.events, correct});
-    const std::string page = person_page(index, tok, q.name, o.tools.max_result_tokens);
+    const std::string page = pasted_person_page(index, tok, q.name, o.tools.max_result_tokens);
     ToolTurn pasted;
     if (!page.empty() && ask(page + "\n\n" + q.question, false, pasted) && answer_matches(pasted.text, q.answer))
       ++g.correct_page;

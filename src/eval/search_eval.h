@@ -52,6 +52,13 @@ struct SearchEvalResult {
   long searches = 0;
 };
 
+// The person's own page from the index (the first hit titled with `name`), cut to
+// `budget` tokens: what "the source page pasted in the prompt" pastes, in evaluation
+// and in the search fine-tuning's reading conversations alike. Empty when no hit is
+// titled with the name.
+std::string pasted_person_page(const search::SearchIndex& index, const Tokenizer& tok, const std::string& name,
+                               int budget);
+
 SearchEvalResult evaluate_search(const Model& model, const Tokenizer& tok, const search::SearchIndex& index,
                                  const std::vector<QaItem>& items, const SearchEvalOptions& options);
 

@@ -22,7 +22,8 @@ std::string fixed(double v, int digits) {
 }
 std::string percent(double v) { return fixed(100 * v, 1) + "%"; }
 
-GrpoConfig route_config(const SpeedrunPreset& p, const ArithmeticTaskOptions& task, uint64_t seed, bool resume) {
+GrpoConfig route_config(const SpeedrunPreset& p, const ArithmeticTaskOptions& task, uint64_t seed, bool resume,
+                        Precision precision) {
   GrpoConfig c;
   c.task = "arithmetic";
   c.arithmetic = task;
@@ -36,6 +37,7 @@ GrpoConfig route_config(const SpeedrunPreset& p, const ArithmeticTaskOptions& ta
   c.checkpoint_every = 0;
   c.seed = seed;
   c.resume = resume;
+  c.precision = precision;
   return c;
 }
 
@@ -71,7 +73,7 @@ GrpoRouteRecord run_route(const std::string& name, GrpoConfig c) {
 }  // namespace
 
 GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, const std::string& base_model_dir,
-                               uint64_t seed, bool resume) {
+                               uint64_t seed, bool resume, Precision precision) {
   GrpoStageRecord rec;
   rec.ran = true;
   const std::string dir = out + "/rl";
@@ -106,6 +108,7 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   sc.checkpoint_every = 0;
   sc.seed = seed;
   sc.resume = resume;
+  sc.precision = precision;
   sc.quiet = true;
   Distributed dist;
   std::printf("   R1 cold start: SFT of the base model on %d worked think-format examples\n", rec.cold_start_examples);
@@ -114,7 +117,7 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   rec.cold_start_steps = cold.steps_done;
   rec.cold_start_seconds = cold_timer.seconds();
 
-  GrpoConfig r1 = route_config(p, task, seed, resume);
+  GrpoConfig r1 = route_config(p, task, seed, resume, precision);
   r1.model_dir = cold.model_dir;
   r1.out_dir = dir + "/r1";
   r1.steps = p.grpo_steps;
@@ -124,7 +127,7 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
 
   // R1-Zero: the base model, the template opens its thinking; the base model never
   // saw <|end|>, so it also stops at <|bos|> (where its documents end).
-  GrpoConfig zero = route_config(p, task, seed, resume);
+  GrpoConfig zero = route_config(p, task, seed, resume, precision);
   zero.model_dir = base_model_dir;
   zero.out_dir = dir + "/r1zero";
   zero.steps = p.grpo_r1zero_steps;

@@ -37,7 +37,8 @@ struct GrpoStageRecord {
 
 // Runs both routes under out_dir/rl: task/, cold_start/, r1/, r1zero/.
 GrpoStageRecord run_grpo_stage(const SpeedrunPreset& preset, const std::string& out_dir,
-                               const std::string& base_model_dir, uint64_t seed, bool resume);
+                               const std::string& base_model_dir, uint64_t seed, bool resume,
+                               Precision precision);
 
 // The report section (writes out_dir/plots/grpo.svg) and report.json's "grpo".
 std::string grpo_report_markdown(const GrpoStageRecord& r, const std::string& out_dir);

@@ -16,7 +16,7 @@ namespace llmforge {
 
 IdkStageRecord run_idk_stage(const SpeedrunPreset& p, const std::string& world_dir, const std::string& chat_dir,
                              const std::string& base_dir, const std::string& tokens_dir, const std::string& out_dir,
-                             bool resume, Distributed& dist) {
+                             bool resume, Precision precision, Distributed& dist) {
   if (p.idk_from != "chat" && p.idk_from != "base") {
     ErrorBuilder("speedrun") << "idk_from must be chat or base, not '" << p.idk_from << "'";
   }
@@ -87,6 +87,7 @@ IdkStageRecord run_idk_stage(const SpeedrunPreset& p, const std::string& world_d
   c.eval_every = p.sft_eval_every;
   c.checkpoint_every = 0;
   c.resume = resume;
+  c.precision = precision;
   c.quiet = true;
   SftSummary s = run_sft(c, dist);
   rec.sft_steps = s.steps_done;

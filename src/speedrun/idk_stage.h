@@ -34,6 +34,6 @@ struct IdkStageRecord {
 // pretraining token shards, replayed during the fine-tuning (p.idk_replay_rows).
 IdkStageRecord run_idk_stage(const SpeedrunPreset& p, const std::string& world_dir, const std::string& chat_dir,
                              const std::string& base_dir, const std::string& tokens_dir, const std::string& out_dir,
-                             bool resume, Distributed& dist);
+                             bool resume, Precision precision, Distributed& dist);
 
 }  // namespace llmforge

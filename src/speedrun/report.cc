@@ -156,7 +156,7 @@ std::string write_speedrun_report(const SpeedrunRecord& r) {
   const Tally* heldout = r.eval.split_tally("heldout");
   std::ostringstream md;
   md << "# llmforge speedrun report (preset " << r.preset << ")\n\n";
-  md << "From a generated crawl to a chat model in " << minutes(r.total_seconds) << " (m:s), pretraining and SFT in "
+  md << "From a generated crawl to a chat model in " << minutes(r.total_seconds) << " (m:s), every training stage in "
      << r.precision << " on " << r.cpu << ".\n\n";
   md << "| result | value |\n|---|---|\n";
   if (trained) md << "| QA accuracy, people whose QA was fine-tuned | " << percent(trained->accuracy()) << " (" << trained->correct << "/" << trained->total << ") |\n";

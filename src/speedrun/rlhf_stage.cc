@@ -85,7 +85,7 @@ RlhfRoute route_record(const std::string& name, const std::string& out_dir, long
 }  // namespace
 
 RmStageRecord run_rm_stage(const SpeedrunPreset& p, const std::string& out, const std::string& sft_model_dir,
-                           const std::string& world_dir, uint64_t seed, bool resume) {
+                           const std::string& world_dir, uint64_t seed, bool resume, Precision precision) {
   RmStageRecord rec;
   rec.ran = true;
   Timer t;
@@ -114,6 +114,7 @@ RmStageRecord run_rm_stage(const SpeedrunPreset& p, const std::string& out, cons
   rc.schedule = {LrSchedule::Kind::kCosine, p.rm_lr, p.rm_lr / 10, 5, 1, 0.2};
   rc.seed = seed;
   rc.resume = resume;
+  rc.precision = precision;
   rc.quiet = true;
   rec.rm = run_rm_train(rc);
   rec.seconds = t.seconds();
@@ -127,7 +128,8 @@ RmStageRecord run_rm_stage(const SpeedrunPreset& p, const std::string& out, cons
 }
 
 RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, const std::string& sft_model_dir,
-                               const std::string& world_dir, const RmStageRecord& rm, uint64_t seed, bool resume) {
+                               const std::string& world_dir, const RmStageRecord& rm, uint64_t seed, bool resume,
+                               Precision precision) {
   RlhfStageRecord rec;
   rec.ran = true;
   const std::string dir = out + "/rlhf";
@@ -158,6 +160,7 @@ RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, 
   pc.schedule = {LrSchedule::Kind::kConstant, p.rlhf_lr, p.rlhf_lr, 0, 1, 0.2};
   pc.seed = seed;
   pc.resume = resume;
+  pc.precision = precision;
   pc.quiet = true;
   Timer pt;
   const ResidentWatch ppo_memory;
@@ -188,6 +191,7 @@ RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& p, const std::string& out, 
   gc.checkpoint_every = 0;
   gc.seed = seed;
   gc.resume = resume;
+  gc.precision = precision;
   gc.quiet = true;
   Timer gt;
   const ResidentWatch grpo_memory;

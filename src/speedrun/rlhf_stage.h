@@ -52,11 +52,11 @@ struct RlhfStageRecord {
 
 // Runs under out_dir/rlhf: prefs/, rm/.
 RmStageRecord run_rm_stage(const SpeedrunPreset& preset, const std::string& out_dir, const std::string& sft_model_dir,
-                           const std::string& world_dir, uint64_t seed, bool resume);
+                           const std::string& world_dir, uint64_t seed, bool resume, Precision precision);
 // Runs under out_dir/rlhf: ppo/, grpo/.
 RlhfStageRecord run_rlhf_stage(const SpeedrunPreset& preset, const std::string& out_dir,
                                const std::string& sft_model_dir, const std::string& world_dir,
-                               const RmStageRecord& rm, uint64_t seed, bool resume);
+                               const RmStageRecord& rm, uint64_t seed, bool resume, Precision precision);
 
 // The report section (writes out_dir/plots/rlhf.svg) and report.json's "rlhf".
 std::string rlhf_report_markdown(const RmStageRecord& rm, const RlhfStageRecord& r, const std::string& out_dir);

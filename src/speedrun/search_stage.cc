@@ -15,6 +15,7 @@
 #include "search/document_source.h"
 #include "search/search_index.h"
 #include "search/search_tool.h"
+#include "speedrun/search_fresh_people.h"
 #include "sft/sft.h"
 #include "world/people_internal.h"
 
@@ -61,7 +62,7 @@ json call_message(const std::string& id, const std::string& query) {
 
 SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& world, const std::string& out,
                                    const std::string& clean_dir, const std::string& chat_model_dir, bool resume,
-                                   Distributed& dist) {
+                                   Precision precision, Distributed& dist) {
   SearchStageRecord r;
   const std::string dir = out + "/search", index_dir = dir + "/index";
   fs::create_directories(dir + "/sft");
@@ -97,8 +98,8 @@ SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& 
   Timer data_timer;
   Tokenizer tok = Tokenizer::load(chat_model_dir + "/tokenizer.json");
   const ToolRunner runner = search::make_search_runner(index, p.search_k);
-  auto result_text = [&](const std::string& query) {
-    std::vector<uint32_t> ids = tok.encode(runner({"", "search", json{{"query", query}}.dump()}).text,
+  auto result_text = [&](const ToolRunner& search, const std::string& query) {
+    std::vector<uint32_t> ids = tok.encode(search({"", "search", json{{"query", query}}.dump()}).text,
                                            AllowedSpecial::as_text());
     if (int(ids.size()) > p.search_result_tokens) ids.resize(size_t(p.search_result_tokens));
     return tok.decode_text(ids);
@@ -110,44 +111,74 @@ SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& 
   Rng rng(p.world.seed ^ 0x534541524348ull);  // "SEARCH"
   std::vector<std::string> lines;
   long call_id = 0;
-  auto search_conversation = [&](const world::Person& person, int a) {
+  auto search_conversation = [&](const world::Person& person, int a, const ToolRunner& search) {
     const std::string id = "call_" + std::to_string(call_id++);
     json msgs = json::array({{{"role", "user"}, {"content", world::qa_question(person, a, rng)}},
                              call_message(id, person.name()),
-                             {{"role", "tool"}, {"tool_call_id", id}, {"content", result_text(person.name())}},
+                             {{"role", "tool"}, {"tool_call_id", id}, {"content", result_text(search, person.name())}},
                              {{"role", "assistant"}, {"content", world::qa_answer(person, a)}}});
     lines.push_back(json{{"messages", msgs}}.dump());
     ++r.search_conversations;
+  };
+  // The person's page pasted above a question about them, as evaluation pastes it;
+  // further attributes are asked in later turns, each answer read from the same page.
+  auto reading_conversation = [&](const world::Person& person, const std::vector<int>& attributes,
+                                  const search::SearchIndex& pages) {
+    const std::string page = pasted_person_page(pages, tok, person.name(), p.search_result_tokens);
+    if (page.empty()) return;
+    json msgs = json::array();
+    for (size_t i = 0; i < attributes.size(); ++i) {
+      const std::string question = world::qa_question(person, attributes[i], rng);
+      msgs.push_back({{"role", "user"}, {"content", i == 0 ? page + "\n\n" + question : question}});
+      msgs.push_back({{"role", "assistant"}, {"content", world::qa_answer(person, attributes[i])}});
+    }
+    lines.push_back(json{{"messages", msgs}}.dump());
+    ++r.reading_conversations;
   };
   for (const world::Person& person : world.people) {
     for (int a = 0; a < world::kAttributeCount; ++a) {
       const bool unknown = have_labels ? unknown_labels.count({person.id, world::attribute_name(a)}) > 0 : !person.qa_split;
       if (unknown) {
         if (!person.qa_split && !trains_search(person)) continue;  // evaluation half
-        for (int k = 0; k < p.search_paraphrases; ++k) search_conversation(person, a);
+        for (int k = 0; k < p.search_paraphrases; ++k) search_conversation(person, a, runner);
       } else if (person.qa_split) {
-        json msgs = json::array({{{"role", "user"}, {"content", world::qa_question(person, a, rng)}},
-                                 {{"role", "assistant"}, {"content", world::qa_answer(person, a)}}});
-        lines.push_back(json{{"messages", msgs}}.dump());
-        ++r.direct_conversations;
+        for (int k = 0; k < p.search_direct_paraphrases; ++k) {
+          json msgs = json::array({{{"role", "user"}, {"content", world::qa_question(person, a, rng)}},
+                                   {{"role", "assistant"}, {"content", world::qa_answer(person, a)}}});
+          lines.push_back(json{{"messages", msgs}}.dump());
+          ++r.direct_conversations;
+        }
       }
     }
   }
   for (const world::Person& person : world.post_crawl_people) {
     if (!trains_search(person)) continue;
     for (int a = 0; a < world::kAttributeCount; ++a) {
-      for (int k = 0; k < p.search_paraphrases; ++k) search_conversation(person, a);
+      for (int k = 0; k < p.search_paraphrases; ++k) search_conversation(person, a, runner);
       // Reading: the same page pasted above the question. A model that only ever
       // answered from memory has to learn to read the context; these people's facts
       // are nowhere else, so the answer can only come from the page.
-      if (p.search_reading) {
-        const std::string question = world::qa_question(person, a, rng);
-        json msgs = json::array({{{"role", "user"}, {"content", result_text(person.name()) + "\n\n" + question}},
-                                 {{"role", "assistant"}, {"content", world::qa_answer(person, a)}}});
-        lines.push_back(json{{"messages", msgs}}.dump());
-        ++r.reading_conversations;
-      }
+      if (p.search_reading) reading_conversation(person, {a}, index);
     }
+  }
+  // Fresh people (speedrun/search_fresh_people.h): one search and one reading
+  // conversation each, about random facts, so that copying pays and memory does not.
+  // The reading conversation asks several facts in turn: each answer is one more
+  // lesson in finding a fact in the page, for the tokens of one page.
+  if (p.search_fresh_people > 0) {
+    const FreshPeople fresh =
+        make_fresh_people(world, p.search_fresh_people, p.search_fresh_pages, p.world.seed, dir + "/fresh");
+    const search::SearchIndex fresh_index(fresh.index_dir);
+    const ToolRunner fresh_runner = search::make_search_runner(fresh_index, p.search_k);
+    for (const world::Person& person : fresh.people) {
+      search_conversation(person, int(rng.below(world::kAttributeCount)), fresh_runner);
+      std::vector<int> order(world::kAttributeCount);
+      for (int a = 0; a < world::kAttributeCount; ++a) order[size_t(a)] = a;
+      shuffle_in_place(order, rng);
+      order.resize(size_t(std::min(p.search_fresh_questions, int(world::kAttributeCount))));
+      reading_conversation(person, order, fresh_index);
+    }
+    r.fresh_people = long(fresh.people.size());
   }
   // Part of the original SFT set, so identity and small talk are not forgotten.
   {
@@ -163,9 +194,10 @@ SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& 
   write_file_atomic(dir + "/sft/train.jsonl", train);
   write_file_atomic(dir + "/sft/val.jsonl", val);
   r.data_seconds = data_timer.seconds();
-  std::printf("   data: %ld search, %ld reading, %ld direct and %ld original conversations (unknown facts: %s)\n",
+  std::printf("   data: %ld search, %ld reading, %ld direct and %ld original conversations, %ld fresh people "
+              "(unknown facts: %s)\n",
               r.search_conversations, r.reading_conversations, r.direct_conversations, r.original_conversations,
-              r.unknown_source.c_str());
+              r.fresh_people, r.unknown_source.c_str());
   std::fflush(stdout);
 
   // 3. Fine-tune the chat model on them.
@@ -183,6 +215,7 @@ SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& 
     c.eval_every = p.sft_eval_every;
     c.checkpoint_every = p.sft_eval_every * 4;
     c.resume = resume;
+    c.precision = precision;
     c.quiet = true;
     SftSummary s = run_sft(c, dist);
     r.sft_steps = s.steps_done;
@@ -226,7 +259,7 @@ json search_stage_to_json(const SearchStageRecord& r) {
                      {"search_ms", r.search_ms}}},
           {"data", {{"unknown_source", r.unknown_source}, {"search_conversations", r.search_conversations},
                     {"direct_conversations", r.direct_conversations},
-                    {"reading_conversations", r.reading_conversations},
+                    {"reading_conversations", r.reading_conversations}, {"fresh_people", r.fresh_people},
                     {"original_conversations", r.original_conversations}}},
           {"sft", {{"steps", r.sft_steps}, {"val_loss", r.sft_val_loss}, {"model_dir", r.model_dir}}},
           {"eval", search_eval_to_json(r.eval)},
@@ -245,11 +278,11 @@ void append_search_report(const std::string& out_dir, const SearchStageRecord& r
   std::snprintf(buf, sizeof buf,
                 "Index: %ld documents, %.2f MB of text, built in %.2f s (%.1f MB/s of text per core of CPU "
                 "time); a search takes %.3f ms. Unknown facts from: %s. Search SFT: %ld search, %ld reading (a page "
-                "pasted above the question), %ld direct and %ld original conversations, %ld steps, validation loss "
-                "%.3f.\n\n",
+                "pasted above the question), %ld direct and %ld original conversations (%ld people invented for this data "
+                "alone have one search and one reading conversation each), %ld steps, validation loss %.3f.\n\n",
                 r.documents, r.index_text_mb, r.index_seconds, r.index_mb_per_s_per_core, r.search_ms,
                 r.unknown_source.c_str(), r.search_conversations, r.reading_conversations, r.direct_conversations,
-                r.original_conversations, r.sft_steps, r.sft_val_loss);
+                r.original_conversations, r.fresh_people, r.sft_steps, r.sft_val_loss);
   md << buf << search_eval_table(r.eval) << "\n### Sample transcripts with their searches\n\n";
   for (const SearchTranscript& s : r.eval.samples) {
     md << "- **" << s.group << "** — " << s.question << "\n";

@@ -33,6 +33,7 @@ struct SearchStageRecord {
   std::string unknown_source;    // the labels file, or the fallback's name
   long search_conversations = 0, direct_conversations = 0, original_conversations = 0;
   long reading_conversations = 0;  // a page pasted into the question, the answer read from it
+  long fresh_people = 0;           // invented for this data alone (speedrun/search_fresh_people.h)
   long sft_steps = 0;
   double sft_val_loss = -1;
   std::string model_dir;
@@ -43,7 +44,8 @@ struct SearchStageRecord {
 // `chat_model_dir`: the SFT model to start from; `clean_dir`: the data run's clean JSONL.
 SearchStageRecord run_search_stage(const SpeedrunPreset& preset, const world::World& world,
                                    const std::string& out_dir, const std::string& clean_dir,
-                                   const std::string& chat_model_dir, bool resume, Distributed& dist);
+                                   const std::string& chat_model_dir, bool resume, Precision precision,
+                                   Distributed& dist);
 
 nlohmann::json search_stage_to_json(const SearchStageRecord& r);
 // Appends the "## Search" section to OUT/report.md and a "search" key to report.json.

@@ -144,8 +144,10 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     o.n_threads = config.threads;
     BpeTrainer trainer(o);
     // The clean crawl and the practice text outside it: the tokenizer and the shards read the same inputs.
-    const std::vector<std::string> inputs = {data_dir + "/clean", world_dir + "/arithmetic.jsonl",
-                                             world_dir + "/lists.jsonl"};
+    std::vector<std::string> inputs = {data_dir + "/clean", world_dir + "/arithmetic.jsonl",
+                                       world_dir + "/lists.jsonl"};
+    // Worlds written before reading documents existed have no such file.
+    if (fs::exists(world_dir + "/reading.jsonl")) inputs.push_back(world_dir + "/reading.jsonl");
     for (const std::string& input : inputs) trainer.add_file(input);
     Tokenizer tok = trainer.train();
     fs::create_directories(out + "/tokenizer");
@@ -247,7 +249,8 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
 
   if (runs("idk")) stage(record, "idk", "self-interrogation: label what the chat model knows, teach it to say \"I'm not sure\"", [&] {
     record.idk =
-        run_idk_stage(p, world_dir, sft.model_dir, pre.model_dir, tokens_dir, out + "/idk", config.resume, dist);
+        run_idk_stage(p, world_dir, sft.model_dir, pre.model_dir, tokens_dir, out + "/idk", config.resume,
+                      config.precision, dist);
   });
 
   // After idk: the search SFT data asks about what its labels call unknown.
@@ -255,18 +258,20 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
   const bool searched = p.search_stage && !world.post_crawl_people.empty() && runs("search");
   if (searched) {
     stage(record, "search", "index, search SFT data, fine-tuning, accuracy with and without search", [&] {
-      search_record = run_search_stage(p, world, out, data_dir + "/clean", sft.model_dir, config.resume, dist);
+      search_record = run_search_stage(p, world, out, data_dir + "/clean", sft.model_dir, config.resume,
+                                     config.precision, dist);
     });
   }
   if (runs("grpo")) stage(record, "grpo", "reinforcement learning on arithmetic: R1 (cold start, then GRPO) and R1-Zero", [&] {
-    record.grpo = run_grpo_stage(p, out, pre.model_dir, p.world.seed, config.resume);
+    record.grpo = run_grpo_stage(p, out, pre.model_dir, p.world.seed, config.resume, config.precision);
   });
 
   if (runs("rm")) stage(record, "rm", "preferences ranked by the true preference, a Bradley-Terry reward model", [&] {
-    record.rm = run_rm_stage(p, out, sft.model_dir, world_dir, p.world.seed, config.resume);
+    record.rm = run_rm_stage(p, out, sft.model_dir, world_dir, p.world.seed, config.resume, config.precision);
   });
   if (runs("rlhf")) stage(record, "rlhf", "PPO and GRPO against the reward model, proxy vs gold score", [&] {
-    record.rlhf = run_rlhf_stage(p, out, sft.model_dir, world_dir, record.rm, p.world.seed, config.resume);
+    record.rlhf = run_rlhf_stage(p, out, sft.model_dir, world_dir, record.rm, p.world.seed, config.resume,
+                                 config.precision);
   });
 
   record.chat_command = "./build/llmforge chat --model " + sft.model_dir + " --system \"" + world.system_prompt + "\"";

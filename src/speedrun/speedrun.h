@@ -75,8 +75,14 @@ struct SpeedrunPreset {
   int search_k = 2;                 // pages per search
   int search_result_tokens = 150;   // a result is cut to this many tokens
   int search_paraphrases = 2;       // search conversations per unknown fact
+  int search_direct_paraphrases = 1;  // direct answers per known fact of a QA-trained person
   int search_original_stride = 3;   // every Nth original SFT conversation joins the search SFT
   bool search_reading = false;      // also the training post-crawl people's pages pasted above a question
+  // People invented for the search SFT alone, one search and one reading conversation
+  // each (speedrun/search_fresh_people.h), and the pages each has in their own index.
+  int search_fresh_people = 0;
+  int search_fresh_pages = 3;
+  int search_fresh_questions = 3;   // facts asked, turn after turn, in a fresh person's reading conversation
   double search_sft_epochs = 1;
   int search_eval_per_group = 0;    // questions per group (0: all)
   // idk stage (speedrun/idk_stage.h): self-interrogation, then "I'm not sure" SFT.
@@ -106,7 +112,8 @@ struct SpeedrunConfig {
   // report covers the stages that ran: `--stop-after eval` gives the chat model's
   // numbers without the post-training stages, as the multi-seed table needs.
   std::string stop_after;
-  // Matrix-product inputs of pretraining and SFT (kernels/precision.h). bf16 is native
+  // Matrix-product inputs of every training stage, pretraining through RLHF
+  // (kernels/precision.h); the stages' evaluations stay fp32. bf16 is native
   // (AVX512_BF16 / AMX) where the CPU has it; master weights stay fp32 either way.
   Precision precision = Precision::kFp32;
 };

@@ -92,13 +92,6 @@ const char* const kClosers[] = {
     "{Subj} keeps in touch with old classmates and visits them often.",
     "Readers with corrections to this profile are welcome to contact the editors."};
 
-// Every attribute once, in a random order: each page states its facts in its own order.
-std::vector<int> attributes_in_random_order(Rng& rng) {
-  std::vector<int> order(kAttributeCount);
-  std::iota(order.begin(), order.end(), 0);
-  shuffle_in_place(order, rng);
-  return order;
-}
 
 struct Subject {
   std::string name, pronoun, possessive;  // pronoun "she", possessive "her"
@@ -123,6 +116,13 @@ Subject subject_of(const Person& p) {
 }
 
 }  // namespace
+
+std::vector<int> attributes_in_random_order(Rng& rng) {
+  std::vector<int> order(kAttributeCount);
+  std::iota(order.begin(), order.end(), 0);
+  shuffle_in_place(order, rng);
+  return order;
+}
 
 std::string fact_sentence(const Person& p, int attribute, bool use_pronoun, Rng& rng) {
   const auto& templates = fact_templates(attribute);

@@ -18,6 +18,8 @@ QaItem eval_question(const Person& p, int attribute);
 // Fills World::post_crawl_* from options.post_crawl_people, with its own RNG stream.
 void add_post_crawl_people(World& world);
 
+// Every attribute once, in a random order: each page states its facts in its own order.
+std::vector<int> attributes_in_random_order(Rng& rng);
 // A sentence stating one fact of `p`, from a random template; `use_pronoun` lets the
 // subject be "she"/"he" where the template allows.
 std::string fact_sentence(const Person& p, int attribute, bool use_pronoun, Rng& rng);
@@ -44,5 +46,7 @@ std::string qa_question(const Person& p, int attribute, Rng& rng);  // a random 
 Page faq_page(const Person& p, int index, Rng& rng);
 // The "nobody" group and its evaluation questions (world/nobody.cc).
 void make_nobody(World& world, Rng& rng);
+// Reading documents (world/reading.cc): fills World::reading.
+void make_reading(World& world, Rng& rng);
 
 }  // namespace llmforge::world

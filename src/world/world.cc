@@ -56,6 +56,8 @@ World generate_world(const WorldOptions& options) {
   make_nobody(world, nobody_rng);
   Rng lists_rng(options.seed ^ 0x4C49535453ull);
   make_lists(world, lists_rng);
+  Rng reading_rng(options.seed ^ 0x52454144494E47ull);  // "READING"
+  make_reading(world, reading_rng);
   return world;
 }
 

@@ -95,6 +95,11 @@ struct WorldOptions {
   // half gibberish; refusals about the first may be trained, the second are only asked.
   int nobody_train = 40;
   int nobody_eval = 20;
+  // Reading documents (world/reading.cc): a profile of someone who occurs nowhere
+  // else, then `reading_questions` questions answered from it; pretraining text that
+  // teaches answering from the context. 0 keeps older worlds as they were.
+  int reading_documents = 0;
+  int reading_questions = 3;
 };
 
 // Someone the world has never heard of: not in the crawl, not in any conversation.
@@ -111,12 +116,19 @@ struct StrangerQuestion {
   std::string question;
 };
 
+// A reading document (world/reading.cc) and the person it invents.
+struct ReadingDocument {
+  Person person;
+  std::string text;
+};
+
 struct World {
   WorldOptions options;
   std::vector<Person> people;
   std::vector<Page> pages;         // the crawl, shuffled
   std::vector<std::string> arithmetic;  // practice documents ("23 + 58 = 81" lines), outside the crawl
   std::vector<std::string> lists;       // "NAME -> VALUE" lines of the crawl's people, outside the crawl
+  std::vector<ReadingDocument> reading;  // a profile, then questions answered from it, outside the crawl
   std::vector<Conversation> sft_train, sft_val;
   std::vector<QaItem> qa_eval;     // one question per (person, attribute)
   std::vector<IdentityItem> identity_eval;

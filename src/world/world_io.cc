@@ -81,6 +81,11 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
     lists.push_back({{"id", "list-" + std::to_string(i)}, {"text", world.lists[i]}});
   }
   write_file_atomic(dir + "/lists.jsonl", jsonl(lists));
+  std::vector<json> reading;
+  for (size_t i = 0; i < world.reading.size(); ++i) {
+    reading.push_back({{"id", "reading-" + std::to_string(i)}, {"text", world.reading[i].text}});
+  }
+  write_file_atomic(dir + "/reading.jsonl", jsonl(reading));
 
   write_file_atomic(dir + "/sft/train.jsonl", conversations_jsonl(world.sft_train));
   write_file_atomic(dir + "/sft/val.jsonl", conversations_jsonl(world.sft_val));
@@ -126,6 +131,7 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
                   {"warc_files", files},
                   {"arithmetic_documents", world.arithmetic.size()},
                   {"list_documents", world.lists.size()},
+                  {"reading_documents", world.reading.size()},
                   {"sft_train_conversations", world.sft_train.size()},
                   {"sft_val_conversations", world.sft_val.size()},
                   {"qa_questions", world.qa_eval.size()},

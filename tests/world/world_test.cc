@@ -16,6 +16,7 @@
 #include "data/warc_reader.h"
 #include "../test_util.h"
 #include "world/world.h"
+#include "world/people_internal.h"
 #include "world/world_io.h"
 
 namespace llmforge::world {
@@ -380,6 +381,59 @@ TEST(World, ListsStateOneTrueFactPerListAndLeaveTheRestOfTheWorldAsItWas) {
     for (const Person& p : a.post_crawl_people) EXPECT_FALSE(contains(doc, p.name())) << p.name();
     for (const Stranger& s : a.nobody) EXPECT_FALSE(contains(doc, s.name)) << s.name;
   }
+}
+
+// Reading documents teach answering from the context: a profile of someone named
+// nowhere else, then questions whose answers are the profile's facts. Nothing else in
+// the world moves, and no crawl person, post-crawl person or stranger is reused.
+TEST(World, ReadingDocumentsAnswerFromTheirOwnProfileAboutPeopleNamedNowhereElse) {
+  WorldOptions with = small_options(), without = small_options();
+  with.reading_documents = 40;
+  with.reading_questions = 3;
+  with.list_documents = without.list_documents = 10;
+  with.post_crawl_people = without.post_crawl_people = 5;
+  World a = generate_world(with), b = generate_world(without);
+  ASSERT_EQ(a.pages.size(), b.pages.size());
+  for (size_t i = 0; i < a.pages.size(); ++i) EXPECT_EQ(a.pages[i].html, b.pages[i].html);
+  EXPECT_EQ(a.lists, b.lists);
+  ASSERT_EQ(a.nobody.size(), b.nobody.size());
+  for (size_t i = 0; i < a.nobody.size(); ++i) EXPECT_EQ(a.nobody[i].name, b.nobody[i].name);
+  EXPECT_TRUE(b.reading.empty());
+  ASSERT_EQ(a.reading.size(), 40u);
+
+  std::set<std::string> names;
+  for (const ReadingDocument& r : a.reading) {
+    const std::string& doc = r.text;
+    const std::string name = r.person.name();
+    EXPECT_EQ(doc.rfind(name + "\n\n", 0), 0u) << doc;
+    names.insert(name);
+    for (const Person& p : a.people) EXPECT_NE(name, p.name());
+    for (const Person& p : a.post_crawl_people) EXPECT_NE(name, p.name());
+    for (const Stranger& s : a.nobody) EXPECT_NE(name, s.name);
+    const size_t questions_at = doc.find("\n\nQ: ");
+    ASSERT_NE(questions_at, std::string::npos) << doc;
+    const std::string profile = doc.substr(0, questions_at), questions = doc.substr(questions_at);
+    for (int at = 0; at < kAttributeCount; ++at) EXPECT_TRUE(contains(profile, r.person.value(at))) << profile;
+    // Three questions about the person, each answered with one of their facts.
+    std::istringstream in(questions);
+    std::string line;
+    int asked = 0, answered = 0;
+    while (std::getline(in, line)) {
+      if (line.rfind("Q: ", 0) == 0) {
+        ++asked;
+        EXPECT_TRUE(contains(line, name)) << line;
+      } else if (line.rfind("A: ", 0) == 0) {
+        ++answered;
+        bool is_answer = false;
+        for (int at = 0; at < kAttributeCount; ++at) is_answer |= line == "A: " + qa_answer(r.person, at);
+        EXPECT_TRUE(is_answer) << line;
+      }
+    }
+    EXPECT_EQ(asked, 3) << doc;
+    EXPECT_EQ(answered, 3) << doc;
+  }
+  EXPECT_EQ(names.size(), 40u);  // one document per person
+  EXPECT_EQ(generate_world(with).reading.back().text, a.reading.back().text);
 }
 
 // Invented assistant identities: names outside any fixed list, so only the system
