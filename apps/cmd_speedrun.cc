@@ -35,9 +35,19 @@ int run_speedrun_command(int argc, char** argv) {
       .add("sft-epochs", "", "override the preset's SFT epochs")
       .add("idk-from", "", "idk stage: fine-tune refusals into the chat model (chat) or from the base model (base)")
       .add("idk-judge", "", "idk stage: judge answers by the world's truth (truth) or the crawled pages (pages)")
+      .add("idk-epochs", "", "override the preset's idk fine-tuning epochs")
+      .add("reading-documents", "",
+           "override the preset's reading documents in pretraining (a profile of someone named nowhere else, then "
+           "questions answered from it)")
+      .add("search-fresh-people", "",
+           "override the preset's people invented for the search fine-tuning alone (reading practice)")
+      .add("search-fresh-search-share", "",
+           "override the share of those fresh people who also get a search conversation")
+      .add("search-direct-paraphrases", "",
+           "override the preset's direct answers per known fact of a QA-trained person in the search fine-tuning")
       .add("stop-after", "", "the last stage to run: eval (the chat model's numbers only), idk, search, grpo, rm or rlhf")
       .add("precision", "auto",
-           "pretraining and SFT matrix products: fp32, bf16, or auto: bf16 where the CPU multiplies bf16 natively "
+           "matrix products of every training stage: fp32, bf16, or auto: bf16 where the CPU multiplies bf16 natively "
            "(AVX512_BF16 or AMX), fp32 elsewhere")
       .add_flag("resume", "continue pretraining and SFT from their latest checkpoints");
   add_threads_option(opts, "data pipeline and tokenizer");
@@ -50,6 +60,15 @@ int run_speedrun_command(int argc, char** argv) {
   if (opts.given("sft-epochs")) config.preset.sft_epochs = opts.get_double("sft-epochs");
   if (opts.given("idk-from")) config.preset.idk_from = opts.get("idk-from");
   if (opts.given("idk-judge")) config.preset.idk_judge = opts.get("idk-judge");
+  if (opts.given("idk-epochs")) config.preset.idk_epochs = opts.get_double("idk-epochs");
+  if (opts.given("reading-documents")) config.preset.world.reading_documents = int(opts.get_int("reading-documents"));
+  if (opts.given("search-fresh-people")) config.preset.search_fresh_people = int(opts.get_int("search-fresh-people"));
+  if (opts.given("search-direct-paraphrases")) {
+    config.preset.search_direct_paraphrases = int(opts.get_int("search-direct-paraphrases"));
+  }
+  if (opts.given("search-fresh-search-share")) {
+    config.preset.search_fresh_search_share = opts.get_double("search-fresh-search-share");
+  }
   if (config.preset.pretrain_steps <= 0) ErrorBuilder("cli") << "--pretrain-steps must be positive";
   config.out_dir = opts.get("out");
   config.threads = threads_from_options(opts);

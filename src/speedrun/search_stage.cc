@@ -1,5 +1,7 @@
 #include "speedrun/search_stage.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -161,8 +163,9 @@ SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& 
       if (p.search_reading) reading_conversation(person, {a}, index);
     }
   }
-  // Fresh people (speedrun/search_fresh_people.h): one search and one reading
-  // conversation each, about random facts, so that copying pays and memory does not.
+  // Fresh people (speedrun/search_fresh_people.h): a reading conversation each and,
+  // for a share of them, a search conversation, about random facts, so that copying
+  // pays and memory does not.
   // The reading conversation asks several facts in turn: each answer is one more
   // lesson in finding a fact in the page, for the tokens of one page.
   if (p.search_fresh_people > 0) {
@@ -170,8 +173,11 @@ SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& 
         make_fresh_people(world, p.search_fresh_people, p.search_fresh_pages, p.world.seed, dir + "/fresh");
     const search::SearchIndex fresh_index(fresh.index_dir);
     const ToolRunner fresh_runner = search::make_search_runner(fresh_index, p.search_k);
-    for (const world::Person& person : fresh.people) {
-      search_conversation(person, int(rng.below(world::kAttributeCount)), fresh_runner);
+    const size_t searching = size_t(std::lround(std::clamp(p.search_fresh_search_share, 0.0, 1.0) *
+                                                double(fresh.people.size())));
+    for (size_t i = 0; i < fresh.people.size(); ++i) {
+      const world::Person& person = fresh.people[i];
+      if (i < searching) search_conversation(person, int(rng.below(world::kAttributeCount)), fresh_runner);
       std::vector<int> order(world::kAttributeCount);
       for (int a = 0; a < world::kAttributeCount; ++a) order[size_t(a)] = a;
       shuffle_in_place(order, rng);

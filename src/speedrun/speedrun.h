@@ -83,6 +83,7 @@ struct SpeedrunPreset {
   int search_fresh_people = 0;
   int search_fresh_pages = 3;
   int search_fresh_questions = 3;   // facts asked, turn after turn, in a fresh person's reading conversation
+  double search_fresh_search_share = 1.0;  // of the fresh people, those who also get a search conversation
   double search_sft_epochs = 1;
   int search_eval_per_group = 0;    // questions per group (0: all)
   // idk stage (speedrun/idk_stage.h): self-interrogation, then "I'm not sure" SFT.
