@@ -39,6 +39,9 @@ int run_speedrun_command(int argc, char** argv) {
       .add("reading-documents", "",
            "override the preset's reading documents in pretraining (a profile of someone named nowhere else, then "
            "questions answered from it)")
+      .add("reading-conversations", "",
+           "override the preset's reading conversations in SFT (a profile pasted above questions about its person)")
+      .add("reading-questions", "", "override the preset's questions per reading document or conversation")
       .add("search-fresh-people", "",
            "override the preset's people invented for the search fine-tuning alone (reading practice)")
       .add("search-fresh-search-share", "",
@@ -62,6 +65,10 @@ int run_speedrun_command(int argc, char** argv) {
   if (opts.given("idk-judge")) config.preset.idk_judge = opts.get("idk-judge");
   if (opts.given("idk-epochs")) config.preset.idk_epochs = opts.get_double("idk-epochs");
   if (opts.given("reading-documents")) config.preset.world.reading_documents = int(opts.get_int("reading-documents"));
+  if (opts.given("reading-conversations")) {
+    config.preset.world.reading_conversations = int(opts.get_int("reading-conversations"));
+  }
+  if (opts.given("reading-questions")) config.preset.world.reading_questions = int(opts.get_int("reading-questions"));
   if (opts.given("search-fresh-people")) config.preset.search_fresh_people = int(opts.get_int("search-fresh-people"));
   if (opts.given("search-direct-paraphrases")) {
     config.preset.search_direct_paraphrases = int(opts.get_int("search-direct-paraphrases"));

@@ -26,6 +26,8 @@ int run_world(int argc, char** argv) {
       .add("reading", std::to_string(d.reading_documents),
            "reading documents: a profile of someone named nowhere else, then questions answered from it")
       .add("reading-questions", std::to_string(d.reading_questions), "questions per reading document")
+      .add("reading-conversations", std::to_string(d.reading_conversations),
+           "SFT conversations with a profile of someone named nowhere else pasted above questions about them")
       .add("identity", std::to_string(d.identity_conversations), "identity conversations")
       .add("invented-identities", std::to_string(d.invented_identity_share),
            "share of training identities with an invented name and maker")
@@ -47,6 +49,7 @@ int run_world(int argc, char** argv) {
   o.list_documents = int(opts.get_int("lists"));
   o.reading_documents = int(opts.get_int("reading"));
   o.reading_questions = int(opts.get_int("reading-questions"));
+  o.reading_conversations = int(opts.get_int("reading-conversations"));
   o.identity_conversations = int(opts.get_int("identity"));
   o.smalltalk_conversations = int(opts.get_int("smalltalk"));
   o.invented_identity_share = opts.get_double("invented-identities");

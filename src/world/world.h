@@ -100,6 +100,9 @@ struct WorldOptions {
   // teaches answering from the context. 0 keeps older worlds as they were.
   int reading_documents = 0;
   int reading_questions = 3;
+  // The same practice as SFT conversations (the profile pasted above the first
+  // question), about further people named nowhere else; 0 keeps older worlds as they were.
+  int reading_conversations = 0;
 };
 
 // Someone the world has never heard of: not in the crawl, not in any conversation.

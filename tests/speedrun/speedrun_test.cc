@@ -78,6 +78,17 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
   EXPECT_GT(sj["index"]["mb_per_s_per_core"].get<double>(), 0.0);
   EXPECT_GT(sj["index"]["search_ms"].get<double>(), 0.0);
   EXPECT_GT(sj["data"]["search_conversations"].get<long>(), 0);
+  // Reading practice: the preset's fresh people each got a reading conversation, and
+  // its reading documents went to pretraining beside the lists.
+  EXPECT_EQ(sj["data"]["fresh_people"].get<long>(), 8);
+  EXPECT_GE(sj["data"]["reading_conversations"].get<long>(), 8);
+  EXPECT_TRUE(std::filesystem::exists(out + "/search/fresh/index/search.sqlite"));
+  {
+    std::ifstream reading(out + "/world/reading.jsonl");
+    long lines = 0;
+    for (std::string line; std::getline(reading, line);) lines += !line.empty();
+    EXPECT_EQ(lines, 20);
+  }
   EXPECT_GT(sj["sft"]["steps"].get<long>(), 0);
   EXPECT_TRUE(std::filesystem::exists(sj["sft"]["model_dir"].get<std::string>() + "/model.safetensors"));
   std::set<std::string> groups;

@@ -436,6 +436,45 @@ TEST(World, ReadingDocumentsAnswerFromTheirOwnProfileAboutPeopleNamedNowhereElse
   EXPECT_EQ(generate_world(with).reading.back().text, a.reading.back().text);
 }
 
+// Reading conversations: the same practice in the chat format, appended after the
+// world's own conversations, about people named nowhere else.
+TEST(World, ReadingConversationsPasteAProfileAboveQuestionsAboutItsPerson) {
+  WorldOptions with = small_options(), without = small_options();
+  with.reading_conversations = 20;
+  with.reading_documents = without.reading_documents = 5;
+  World a = generate_world(with), b = generate_world(without);
+  ASSERT_EQ(a.sft_train.size() + a.sft_val.size(), b.sft_train.size() + b.sft_val.size() + 20);
+  for (size_t i = 0; i < b.sft_train.size(); ++i) {
+    ASSERT_EQ(a.sft_train[i].size(), b.sft_train[i].size());
+    for (size_t t = 0; t < b.sft_train[i].size(); ++t) EXPECT_EQ(a.sft_train[i][t].content, b.sft_train[i][t].content);
+  }
+  ASSERT_EQ(a.reading.size(), 5u);
+  for (size_t i = 0; i < a.reading.size(); ++i) EXPECT_EQ(a.reading[i].text, b.reading[i].text);
+
+  std::set<std::string> names;
+  for (const Person& p : a.people) names.insert(p.name());
+  for (const ReadingDocument& r : a.reading) names.insert(r.person.name());
+  std::vector<Conversation> added(a.sft_train.begin() + long(b.sft_train.size()), a.sft_train.end());
+  added.insert(added.end(), a.sft_val.begin() + long(b.sft_val.size()), a.sft_val.end());
+  ASSERT_EQ(added.size(), 20u);
+  for (const Conversation& c : added) {
+    ASSERT_EQ(c.size(), 6u);  // three questions, three answers
+    const std::string& first = c[0].content;
+    const std::string name = first.substr(0, first.find('\n'));
+    EXPECT_TRUE(names.insert(name).second) << name << " is someone else too";
+    for (size_t t = 0; t < c.size(); t += 2) {
+      EXPECT_EQ(c[t].role, "user");
+      EXPECT_EQ(c[t + 1].role, "assistant");
+      EXPECT_TRUE(contains(c[t].content, name)) << c[t].content;
+      // The answer's value is stated in the pasted profile: its last word at least.
+      const std::string& answer = c[t + 1].content;
+      const std::string last = answer.substr(answer.rfind(' ') + 1, answer.size() - answer.rfind(' ') - 2);
+      EXPECT_TRUE(contains(first.substr(0, first.rfind("\n\n")), last)) << answer << " / " << first;
+    }
+    EXPECT_EQ(contains(c[2].content, "\n"), false);  // later turns ask without the profile
+  }
+}
+
 // Invented assistant identities: names outside any fixed list, so only the system
 // prompt supplies them; every answer names what its system prompt says.
 TEST(World, InventedIdentitiesAreReadFromTheSystemPrompt) {
