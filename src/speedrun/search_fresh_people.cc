@@ -1,17 +1,15 @@
 #include "speedrun/search_fresh_people.h"
 
-#include <cstdio>
 #include <filesystem>
-#include <set>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/rng.h"
 #include "data/input_files.h"
-#include "data/warc_writer.h"
 #include "search/document_source.h"
 #include "search/search_index.h"
 #include "world/people_internal.h"
+#include "world/world_io.h"
 
 namespace llmforge {
 
@@ -21,30 +19,19 @@ FreshPeople make_fresh_people(const world::World& world, int count, int pages_pe
     ErrorBuilder("search") << "fresh people need a count and pages per person >= 1, got " << count << " and "
                            << pages_per_person;
   }
-  std::set<std::string> taken;
-  for (const world::Person& p : world.people) taken.insert(p.name());
-  for (const world::Person& p : world.post_crawl_people) taken.insert(p.name());
-  for (const world::Stranger& s : world.nobody) taken.insert(s.name);
-
   FreshPeople out;
   Rng rng(seed ^ 0x46524553484Full);  // "FRESH" plus a letter: a stream of its own
   // Ids after every person of the world, so no id-keyed split can mistake them for one.
   const int first_id = int(world.people.size() + world.post_crawl_people.size());
-  out.people = world::make_people(count, rng, taken, first_id);
+  out.people = world::make_people(count, rng, world::names_in_use(world), first_id);
 
   std::filesystem::create_directories(dir);
-  std::string warc;
-  long record = 0;
+  std::vector<world::Page> pages;
   for (const world::Person& p : out.people) {
-    for (int i = 0; i < pages_per_person; ++i) {
-      const world::Page page = world::person_page(p, i, rng);
-      char id[64];
-      std::snprintf(id, sizeof id, "00000000-0000-4000-9000-%012lx", record++);
-      warc += data::gzip_member(data::warc_response_record(page.url, page.html, id, "2026-01-01T00:00:00Z"));
-    }
+    for (int i = 0; i < pages_per_person; ++i) pages.push_back(world::person_page(p, i, rng));
   }
   const std::string warc_path = dir + "/pages.warc.gz";
-  write_file_atomic(warc_path, warc);
+  write_file_atomic(warc_path, world::pages_warc_gz(pages, "2026-01-01T00:00:00Z"));
 
   out.index_dir = dir + "/index";
   search::IndexWriter writer(out.index_dir);

@@ -178,9 +178,7 @@ SearchStageRecord run_search_stage(const SpeedrunPreset& p, const world::World& 
     for (size_t i = 0; i < fresh.people.size(); ++i) {
       const world::Person& person = fresh.people[i];
       if (i < searching) search_conversation(person, int(rng.below(world::kAttributeCount)), fresh_runner);
-      std::vector<int> order(world::kAttributeCount);
-      for (int a = 0; a < world::kAttributeCount; ++a) order[size_t(a)] = a;
-      shuffle_in_place(order, rng);
+      std::vector<int> order = world::attributes_in_random_order(rng);
       order.resize(size_t(std::min(p.search_fresh_questions, int(world::kAttributeCount))));
       reading_conversation(person, order, fresh_index);
     }

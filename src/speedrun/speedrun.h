@@ -78,8 +78,9 @@ struct SpeedrunPreset {
   int search_direct_paraphrases = 1;  // direct answers per known fact of a QA-trained person
   int search_original_stride = 3;   // every Nth original SFT conversation joins the search SFT
   bool search_reading = false;      // also the training post-crawl people's pages pasted above a question
-  // People invented for the search SFT alone, one search and one reading conversation
-  // each (speedrun/search_fresh_people.h), and the pages each has in their own index.
+  // People invented for the search SFT alone (speedrun/search_fresh_people.h): a reading
+  // conversation each, a search conversation for a share of them, and the pages each
+  // has in their own index.
   int search_fresh_people = 0;
   int search_fresh_pages = 3;
   int search_fresh_questions = 3;   // facts asked, turn after turn, in a fresh person's reading conversation

@@ -37,10 +37,8 @@ void make_nobody(World& world, Rng& rng) {
   }
   const int total = o.nobody_train + o.nobody_eval;
   if (total == 0) return;
-  std::set<std::string> taken;
-  for (const Person& p : world.people) taken.insert(p.name());
   // Post-crawl people are in the search corpus: a stranger must not share their names.
-  for (const Person& p : world.post_crawl_people) taken.insert(p.name());
+  const std::set<std::string> taken = names_in_use(world);
 
   // Plausible names: draw more than needed and drop those of real people.
   const int plausible_needed = (total + 1) / 2;

@@ -111,6 +111,14 @@ std::string Person::value(int attribute) const {
   return {};
 }
 
+std::set<std::string> names_in_use(const World& world) {
+  std::set<std::string> names;
+  for (const Person& p : world.people) names.insert(p.name());
+  for (const Person& p : world.post_crawl_people) names.insert(p.name());
+  for (const Stranger& s : world.nobody) names.insert(s.name);
+  return names;
+}
+
 std::vector<Person> make_people(int count, Rng& rng, const std::set<std::string>& taken, int first_id) {
   const size_t max_people = (std::size(kFemaleFirst) + std::size(kMaleFirst)) * std::size(kLast);
   // The crawl needs two people (one per split); a later group may have one.

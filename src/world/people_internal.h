@@ -13,6 +13,9 @@ namespace llmforge::world {
 // `taken`: names already in use (the post-crawl group avoids the crawl's people);
 // ids start at `first_id`.
 std::vector<Person> make_people(int count, Rng& rng, const std::set<std::string>& taken = {}, int first_id = 0);
+// Every name the world uses so far: crawl people, post-crawl people and strangers. A
+// group drawn later passes it to make_people, so no name means two people.
+std::set<std::string> names_in_use(const World& world);
 // The evaluation question of (p, attribute): its first phrasing, as qa_eval asks.
 QaItem eval_question(const Person& p, int attribute);
 // Fills World::post_crawl_* from options.post_crawl_people, with its own RNG stream.

@@ -15,9 +15,7 @@ void add_post_crawl_people(World& world) {
   if (o.post_crawl_people < 0) ErrorBuilder("world") << "post-crawl people must be >= 0, got " << o.post_crawl_people;
   if (o.post_crawl_people == 0) return;
   Rng rng(o.seed ^ 0x504f535443524157ull);  // "POSTCRAW"
-  std::set<std::string> taken;
-  for (const Person& p : world.people) taken.insert(p.name());
-  world.post_crawl_people = make_people(o.post_crawl_people, rng, taken, int(world.people.size()));
+  world.post_crawl_people = make_people(o.post_crawl_people, rng, names_in_use(world), int(world.people.size()));
   for (Person& p : world.post_crawl_people) {
     p.qa_split = false;  // never in SFT data
     p.post_crawl = true;

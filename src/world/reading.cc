@@ -69,10 +69,7 @@ void make_reading(World& world, Rng& rng) {
     ErrorBuilder("world") << "reading documents and conversations must be >= 0, got " << count << " and " << chats;
   }
   if (count + chats == 0) return;
-  std::set<std::string> taken;
-  for (const Person& p : world.people) taken.insert(p.name());
-  for (const Person& p : world.post_crawl_people) taken.insert(p.name());
-  for (const Stranger& s : world.nobody) taken.insert(s.name);
+  std::set<std::string> taken = names_in_use(world);
   const int first_id = int(world.people.size() + world.post_crawl_people.size());
   // Documents first, so that adding conversations leaves them as they were.
   if (count > 0) {

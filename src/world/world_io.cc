@@ -147,6 +147,16 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
   write_file_atomic(dir + "/world.json", summary.dump(2) + "\n");
 }
 
+std::string pages_warc_gz(const std::vector<Page>& pages, const std::string& date) {
+  std::string warc;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    char id[64];
+    std::snprintf(id, sizeof id, "00000000-0000-4000-9000-%012zx", i);
+    warc += data::gzip_member(data::warc_response_record(pages[i].url, pages[i].html, id, date));
+  }
+  return warc;
+}
+
 void write_post_crawl(const World& world, const std::string& dir) {
   fs::create_directories(dir + "/post_crawl");
   std::vector<json> people;
@@ -157,14 +167,7 @@ void write_post_crawl(const World& world, const std::string& dir) {
                       {"pronoun", p.female ? "she" : "he"}, {"attributes", attrs}});
   }
   write_file_atomic(dir + "/post_crawl/people.jsonl", jsonl(people));
-  std::string warc;
-  for (size_t i = 0; i < world.post_crawl_pages.size(); ++i) {
-    char id[64];
-    std::snprintf(id, sizeof id, "00000000-0000-4000-9000-%012zx", i);
-    warc += data::gzip_member(data::warc_response_record(world.post_crawl_pages[i].url, world.post_crawl_pages[i].html,
-                                                         id, "2026-06-01T00:00:00Z"));
-  }
-  write_file_atomic(dir + "/post_crawl/pages.warc.gz", warc);
+  write_file_atomic(dir + "/post_crawl/pages.warc.gz", pages_warc_gz(world.post_crawl_pages, "2026-06-01T00:00:00Z"));
   std::vector<json> qa;
   for (const QaItem& q : world.post_crawl_eval) {
     const Person& p = world.post_crawl_people[size_t(q.person) - world.people.size()];

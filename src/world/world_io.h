@@ -29,6 +29,10 @@ void write_world(const World& world, const std::string& dir, int pages_per_warc_
 //   post_crawl/pages.warc.gz    their pages: search corpus only, never pretraining or SFT
 //   eval/post_crawl_qa.jsonl    one question per (person, attribute)
 void write_post_crawl(const World& world, const std::string& dir);
+// Pages outside the crawl as one WARC.gz of response records dated `date` (record ids
+// numbered from 0), as the post-crawl group and the search stage's fresh people are
+// written for the index.
+std::string pages_warc_gz(const std::vector<Page>& pages, const std::string& date);
 
 struct PageLabel {
   std::string url;
