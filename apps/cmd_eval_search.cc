@@ -35,15 +35,9 @@ int run_eval_search(int argc, char** argv) {
   if (opts.get("model").empty() || opts.get("index").empty() || opts.get("qa").empty())
     ErrorBuilder("cli") << "--model, --index and --qa are required";
   std::vector<QaItem> items;
-  std::string list = opts.get("qa");
-  for (size_t start = 0; start <= list.size();) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    if (comma > start) {
-      auto part = load_qa_items(list.substr(start, comma - start));
-      items.insert(items.end(), part.begin(), part.end());
-    }
-    start = comma + 1;
+  for (const std::string& file : split_comma_list(opts.get("qa"))) {
+    auto part = load_qa_items(file);
+    items.insert(items.end(), part.begin(), part.end());
   }
   items = subsample_qa_items(items, int(opts.get_int("per-group")));
   search::SearchIndex index(opts.get("index"));

@@ -24,6 +24,9 @@ void add_task_options(CliOptions& opts, const GrpoConfig& d) {
       .add("heldout", std::to_string(d.heldout), "JSONL task without --eval-task: items held out from its end")
       .add("check", answer_check_name(d.check), "JSONL answer rule: exact, numeric or phrase")
       .add("operands", std::to_string(d.arithmetic.operands), "arithmetic: numbers per expression")
+      .add("max-value", std::to_string(d.arithmetic.max_value),
+           "arithmetic: largest first number and partial result (match the world's practice text)")
+      .add("max-operand", std::to_string(d.arithmetic.max_operand), "arithmetic: largest operand after the first")
       .add("train-items", std::to_string(d.arithmetic.train), "arithmetic: training problems")
       .add("heldout-items", std::to_string(d.arithmetic.heldout), "arithmetic: held-out problems")
       .add("cold-start", std::to_string(d.arithmetic.cold_start), "arithmetic: worked examples for the SFT cold start");
@@ -35,6 +38,8 @@ void task_from_options(const CliOptions& opts, GrpoConfig& c) {
   c.heldout = int(opts.get_int("heldout"));
   c.check = parse_answer_check(opts.get("check"));
   c.arithmetic.operands = int(opts.get_int("operands"));
+  c.arithmetic.max_value = int(opts.get_int("max-value"));
+  c.arithmetic.max_operand = int(opts.get_int("max-operand"));
   c.arithmetic.train = int(opts.get_int("train-items"));
   c.arithmetic.heldout = int(opts.get_int("heldout-items"));
   c.arithmetic.cold_start = int(opts.get_int("cold-start"));

@@ -48,6 +48,11 @@ int run_speedrun_command(int argc, char** argv) {
            "override the share of those fresh people who also get a search conversation")
       .add("search-direct-paraphrases", "",
            "override the preset's direct answers per known fact of a QA-trained person in the search fine-tuning")
+      .add("arithmetic-documents", "", "override the preset's arithmetic practice documents in pretraining")
+      .add("arithmetic-max", "", "override the largest number in the arithmetic practice text and the GRPO task")
+      .add("grpo-operands", "", "override the preset's numbers per expression of the GRPO arithmetic task")
+      .add("grpo-steps", "", "override the preset's GRPO steps of the R1 route")
+      .add("skip", "", "post-training stages not to run, comma-separated (idk, search, grpo, rm, rlhf)")
       .add("stop-after", "", "the last stage to run: eval (the chat model's numbers only), idk, search, grpo, rm or rlhf")
       .add("precision", "auto",
            "matrix products of every training stage: fp32, bf16, or auto: bf16 where the CPU multiplies bf16 natively "
@@ -76,6 +81,13 @@ int run_speedrun_command(int argc, char** argv) {
   if (opts.given("search-fresh-search-share")) {
     config.preset.search_fresh_search_share = opts.get_double("search-fresh-search-share");
   }
+  if (opts.given("arithmetic-documents")) {
+    config.preset.world.arithmetic_documents = int(opts.get_int("arithmetic-documents"));
+  }
+  if (opts.given("arithmetic-max")) config.preset.world.arithmetic_max = int(opts.get_int("arithmetic-max"));
+  if (opts.given("grpo-operands")) config.preset.grpo_operands = int(opts.get_int("grpo-operands"));
+  if (opts.given("grpo-steps")) config.preset.grpo_steps = opts.get_int("grpo-steps");
+  if (opts.given("skip")) config.skip = split_comma_list(opts.get("skip"));
   if (config.preset.pretrain_steps <= 0) ErrorBuilder("cli") << "--pretrain-steps must be positive";
   config.out_dir = opts.get("out");
   config.threads = threads_from_options(opts);

@@ -1,5 +1,6 @@
 #include "rl/arithmetic_task.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -13,21 +14,16 @@ namespace llmforge {
 namespace {
 
 // Operands and signs of an expression such that every partial result stays in
-// [0, 99], as in the practice text.
-std::string random_expression(Rng& rng, int operands) {
-  int cur = 10 + int(rng.below(90));
+// [0, max_value], as in the practice text: a first number in [1, max_value], then
+// operands in [1, max_operand].
+std::string random_expression(Rng& rng, const ArithmeticTaskOptions& o) {
+  int cur = 1 + int(rng.below(uint64_t(o.max_value)));
   std::string expr = std::to_string(cur);
-  for (int k = 1; k < operands; ++k) {
-    const bool can_add = cur <= 89, can_sub = cur >= 10;
+  for (int k = 1; k < o.operands; ++k) {
+    const bool can_add = cur < o.max_value, can_sub = cur >= 1;
     const bool add = can_add && (!can_sub || rng.below(2) == 0);
-    int b;
-    if (add) {
-      b = 10 + int(rng.below(uint64_t(99 - cur - 9)));  // cur + b <= 99
-      cur += b;
-    } else {
-      b = 1 + int(rng.below(uint64_t(cur)));  // cur - b >= 0
-      cur -= b;
-    }
+    const int b = 1 + int(rng.below(uint64_t(std::min(o.max_operand, add ? o.max_value - cur : cur))));
+    cur += add ? b : -b;
     expr += std::string(add ? " + " : " - ") + std::to_string(b);
   }
   return expr;
@@ -67,6 +63,10 @@ std::string arithmetic_worked_answer(const std::string& expression) {
 
 ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& o) {
   if (o.operands < 2 || o.operands > 6) ErrorBuilder("rl") << "arithmetic operands must be 2..6";
+  if (o.max_value < 2 || o.max_value > 9999) ErrorBuilder("rl") << "arithmetic max_value must be 2..9999";
+  if (o.max_operand < 1 || o.max_operand > o.max_value) {
+    ErrorBuilder("rl") << "arithmetic max_operand must be 1..max_value (" << o.max_value << ")";
+  }
   if (o.train <= 0 || o.heldout < 0 || o.cold_start < 0) ErrorBuilder("rl") << "bad arithmetic task sizes";
   ArithmeticTask task;
   Rng rng(o.seed * 0x2545F4914F6CDD1Dull + 77);
@@ -75,7 +75,7 @@ ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& o) {
   const int wanted = o.train + o.heldout;
   while (int(task.train.size()) < o.train || int(task.heldout.size()) < o.heldout) {
     if (++attempts > 50 * wanted) ErrorBuilder("rl") << "could not draw " << wanted << " distinct problems";
-    const std::string expr = random_expression(rng, o.operands);
+    const std::string expr = random_expression(rng, o);
     if (!seen.insert(expr).second) continue;
     // One problem in ten is held out, by its text, so the split never depends on order.
     const bool held = hash_text(expr) % 10 == 0;

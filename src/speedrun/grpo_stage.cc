@@ -83,6 +83,8 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   task.train = p.grpo_train_items;
   task.heldout = p.grpo_heldout_items;
   task.cold_start = p.grpo_cold_start;
+  task.operands = p.grpo_operands;
+  task.max_value = p.world.arithmetic_max;  // the range of the practice text the base model learned
   ArithmeticTask t = make_arithmetic_task(task);
   write_task_jsonl(dir + "/task/train.jsonl", t.train);
   write_task_jsonl(dir + "/task/heldout.jsonl", t.heldout);
@@ -90,6 +92,10 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   rec.train_items = int(t.train.size());
   rec.heldout_items = std::min<int>(int(t.heldout.size()), p.grpo_eval_prompts);
   rec.cold_start_examples = int(t.cold_start.size());
+  rec.operands = task.operands;
+  rec.max_value = task.max_value;
+  rec.example = t.train.front().messages.front().content;
+  rec.lr = p.grpo_lr;
 
   // R1: cold start on worked examples, then GRPO. Like DeepSeek-R1 it starts from the
   // base model, so the two routes differ only by the cold start; the worked chats
@@ -147,13 +153,16 @@ std::string grpo_report_markdown(const GrpoStageRecord& r, const std::string& ou
 
   std::ostringstream md;
   md << "## GRPO: reinforcement learning on arithmetic\n\n"
-     << "Multi-step arithmetic (\"What is 48 + 27 - 13?\"): every step of a worked answer is a line of the\n"
-     << "arithmetic practice text the base model was pretrained on; the whole expression at once is not. "
-     << r.train_items << " training and " << r.heldout_items << " held-out problems (never in training).\n"
+     << "Multi-step arithmetic with " << r.operands << " numbers (\"" << r.example
+     << "\"): every step of a worked answer is a line of the\n"
+     << "arithmetic practice text the base model was pretrained on (one digit added to or taken from a number, every "
+        "number in [0, "
+     << r.max_value << "]); the whole expression at once is not. " << r.train_items << " training and " << r.heldout_items << " held-out problems (never in training).\n"
      << "R1: a cold start (" << r.cold_start_steps << " SFT steps on " << r.cold_start_examples
      << " worked \"<think>...</think>answer\" chats, " << fixed(r.cold_start_seconds, 1)
      << " s), then GRPO. R1-Zero: GRPO from the base model with the template \"Question: ...\\nAnswer: <think>\".\n"
-     << "Rewards: correctness 1, format 0.2; G samples per prompt; TRL's defaults otherwise (dapo loss, eps 0.2, beta 0).\n\n"
+     << "Rewards: correctness 1, format 0.2; G samples per prompt; learning rate " << r.lr
+     << "; TRL's defaults otherwise (dapo loss, eps 0.2, beta 0).\n\n"
      << "![GRPO curves](plots/grpo.svg)\n\n"
      << "| route | RL steps | held-out greedy before | after | pass@1 before | after | pass@k before | after | "
         "mean length before | after | rollout tok/s | time (s) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
@@ -196,7 +205,8 @@ nlohmann::json grpo_report_json(const GrpoStageRecord& r) {
                           {"seconds", x.seconds},
                           {"model", x.summary.model_dir}};
   };
-  return {{"train_items", r.train_items}, {"heldout_items", r.heldout_items},
+  return {{"train_items", r.train_items}, {"heldout_items", r.heldout_items}, {"operands", r.operands},
+          {"max_value", r.max_value}, {"lr", r.lr},
           {"cold_start_examples", r.cold_start_examples}, {"cold_start_steps", r.cold_start_steps},
           {"r1", route(r.r1)}, {"r1zero", route(r.r1zero)}};
 }

@@ -30,6 +30,9 @@ struct GrpoRouteRecord {
 struct GrpoStageRecord {
   bool ran = false;
   int train_items = 0, heldout_items = 0, cold_start_examples = 0;
+  int operands = 0, max_value = 0;  // the task's shape
+  std::string example;              // its first training question
+  double lr = 0;                    // GRPO's learning rate, both routes
   long cold_start_steps = 0;
   double cold_start_seconds = 0;
   GrpoRouteRecord r1, r1zero;

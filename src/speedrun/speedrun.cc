@@ -85,7 +85,14 @@ SpeedrunResult run_speedrun(const SpeedrunConfig& config) {
     ErrorBuilder("speedrun") << "cannot stop after '" << config.stop_after
                              << "': the stage to stop after is one of eval, idk, search, grpo, rm, rlhf";
   }
+  for (const std::string& s : config.skip) {
+    const auto at = std::find(names.begin(), names.end(), s);
+    if (at == names.end() || at <= first_optional) {
+      ErrorBuilder("speedrun") << "cannot skip '" << s << "': the stages to skip are among idk, search, grpo, rm, rlhf";
+    }
+  }
   auto runs = [&](const char* name) {
+    if (std::find(config.skip.begin(), config.skip.end(), name) != config.skip.end()) return false;
     return last == names.end() || std::find(names.begin(), last + 1, name) != last + 1;
   };
   const std::string out = config.out_dir;

@@ -55,6 +55,7 @@ struct SpeedrunPreset {
   std::vector<int> icl_shots{0, 1, 2, 4, 8};
   // grpo stage (speedrun/grpo_stage.h): arithmetic, R1 and R1-Zero routes.
   int grpo_train_items = 2000, grpo_heldout_items = 100, grpo_cold_start = 300;
+  int grpo_operands = 3;
   double grpo_cold_start_epochs = 4, grpo_cold_start_lr = 1e-3;
   // 60 R1 steps took 13.4 min on the shared 2-core machine (bench/RESULTS.md, "RL"):
   // 40 and 20 aim at the stage's 10 minutes.
@@ -114,6 +115,9 @@ struct SpeedrunConfig {
   // report covers the stages that ran: `--stop-after eval` gives the chat model's
   // numbers without the post-training stages, as the multi-seed table needs.
   std::string stop_after;
+  // Post-training stages not to run (idk, search, grpo, rm, rlhf), e.g. to rerun one
+  // stage of a finished run with --resume.
+  std::vector<std::string> skip;
   // Matrix-product inputs of every training stage, pretraining through RLHF
   // (kernels/precision.h); the stages' evaluations stay fp32. bf16 is native
   // (AVX512_BF16 / AMX) where the CPU has it; master weights stay fp32 either way.

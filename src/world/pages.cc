@@ -202,16 +202,22 @@ Page near_duplicate(const Page& original, int index, Rng& rng) {
   return page;
 }
 
-std::string arithmetic_document(Rng& rng) {
+// Lines that add or subtract one digit, every number in [0, max_value]: the steps of
+// the GRPO task (rl/arithmetic_task.h). The domain is small on purpose: a fact needs
+// hundreds of sightings before the default base model recalls it (as the people's
+// facts get), and the share of pretraining text is limited. Two-digit operands and
+// products (ten thousand facts) left the base model unable to say 3 + 4; one digit
+// added to a number up to 99 (1700 facts, 7000 lines) still gave 12% right.
+std::string arithmetic_document(Rng& rng, int max_value) {
   std::string doc;
   const int lines = 12 + int(rng.below(12));
   for (int i = 0; i < lines; ++i) {
-    int op = int(rng.below(3));
-    int a = int(rng.below(op == 2 ? 13 : 100)), b = int(rng.below(op == 2 ? 13 : 100));
-    if (op == 1 && b > a) std::swap(a, b);
-    int c = op == 0 ? a + b : op == 1 ? a - b : a * b;
-    const char* sym = op == 0 ? " + " : op == 1 ? " - " : " * ";
-    doc += std::to_string(a) + sym + std::to_string(b) + " = " + std::to_string(c) + "\n";
+    const bool add = rng.below(2) == 0;
+    const int d = 1 + int(rng.below(uint64_t(std::min(9, max_value))));
+    // a + d <= max_value, or a - d >= 0.
+    const int a = (add ? 0 : d) + int(rng.below(uint64_t(max_value + 1 - d)));
+    doc += std::to_string(a) + (add ? " + " : " - ") + std::to_string(d) + " = " + std::to_string(add ? a + d : a - d) +
+           "\n";
   }
   return doc;
 }

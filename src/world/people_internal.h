@@ -29,7 +29,7 @@ std::string fact_sentence(const Person& p, int attribute, bool use_pronoun, Rng&
 
 // Web pages: a person's profile in one of several site styles, and the noise kinds.
 Page person_page(const Person& p, int index, Rng& rng);
-std::string arithmetic_document(Rng& rng);
+std::string arithmetic_document(Rng& rng, int max_value);
 // Lists of the crawl's people with one fact each (world/lists.cc): fills World::lists.
 void make_lists(World& world, Rng& rng);
 Page noise_page(PageKind kind, int index, Rng& rng);

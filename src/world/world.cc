@@ -48,7 +48,7 @@ World generate_world(const WorldOptions& options) {
   }
   shuffle_in_place(world.pages, page_rng);
 
-  for (int i = 0; i < options.arithmetic_documents; ++i) world.arithmetic.push_back(arithmetic_document(page_rng));
+  for (int i = 0; i < options.arithmetic_documents; ++i) world.arithmetic.push_back(arithmetic_document(page_rng, options.arithmetic_max));
   make_conversations(world, chat_rng);
   add_post_crawl_people(world);
   // Its own stream, drawn last, so that worlds from before the group are unchanged.

@@ -77,6 +77,7 @@ struct WorldOptions {
   int pages_per_person = 6;
   double noise_fraction = 0.25;    // noise pages per person page
   int arithmetic_documents = 300;
+  int arithmetic_max = 20;  // practice lines add or subtract a digit, every number in [0, arithmetic_max]
   // Lists of people with one fact each (world/lists.cc), pretraining text outside the
   // crawl that teaches continuing a pattern; 0 keeps older worlds as they were.
   int list_documents = 0;
@@ -129,7 +130,7 @@ struct World {
   WorldOptions options;
   std::vector<Person> people;
   std::vector<Page> pages;         // the crawl, shuffled
-  std::vector<std::string> arithmetic;  // practice documents ("23 + 58 = 81" lines), outside the crawl
+  std::vector<std::string> arithmetic;  // practice documents ("13 + 7 = 20" lines), outside the crawl
   std::vector<std::string> lists;       // "NAME -> VALUE" lines of the crawl's people, outside the crawl
   std::vector<ReadingDocument> reading;  // a profile, then questions answered from it, outside the crawl
   std::vector<Conversation> sft_train, sft_val;

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "../test_util.h"
 #include "rl/arithmetic_task.h"
@@ -120,6 +123,40 @@ TEST(RlTask, ArithmeticSplitsAreDisjointAndWorkedAnswersCheck) {
   }
   // Same seed, same problems.
   EXPECT_EQ(item_question(make_arithmetic_task(o).train[5]), item_question(t.train[5]));
+}
+
+// Every step of a worked answer has the form of a practice-text line (world/pages.cc):
+// one operand in [1, max_operand] added to or taken from a number, both numbers and
+// the result in [0, max_value]. The base model learns those lines; the task chains them.
+TEST(RlTask, ArithmeticStepsStayInThePracticeRange) {
+  ArithmeticTaskOptions o;
+  o.train = 400, o.heldout = 40, o.cold_start = 0, o.operands = 5;
+  ArithmeticTask t = make_arithmetic_task(o);
+  int steps = 0;
+  for (const auto* split : {&t.train, &t.heldout}) {
+    for (const TaskItem& i : *split) {
+      const std::string q = item_question(i);
+      const std::string worked = arithmetic_worked_answer(q.substr(8, q.size() - 9));
+      std::istringstream think(worked.substr(7, worked.find("</think>") - 7));
+      std::string line;
+      int lines = 0;
+      while (std::getline(think, line)) {
+        int a = -1, b = -1, c = -1;
+        char op = 0;
+        ASSERT_EQ(std::sscanf(line.c_str(), "%d %c %d = %d", &a, &op, &b, &c), 4) << line;
+        EXPECT_TRUE(op == '+' || op == '-') << line;
+        EXPECT_TRUE(a >= 0 && a <= o.max_value && b >= 1 && b <= o.max_operand && c >= 0 && c <= o.max_value) << line;
+        EXPECT_EQ(c, op == '+' ? a + b : a - b) << line;
+        ++lines, ++steps;
+      }
+      EXPECT_EQ(lines, o.operands - 1) << q;
+    }
+  }
+  EXPECT_EQ(steps, 440 * 4);
+  o.max_operand = 0;
+  EXPECT_THROW(make_arithmetic_task(o), std::exception);
+  o.max_operand = 9, o.max_value = 1;
+  EXPECT_THROW(make_arithmetic_task(o), std::exception);
 }
 
 TEST(RlTask, PassAtKIsTheUnbiasedEstimator) {

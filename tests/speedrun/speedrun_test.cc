@@ -177,7 +177,8 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
 
 // `--stop-after eval` makes the chat model and its numbers and skips the
 // post-training stages (the multi-seed table's runs); such a run resumes after its
-// folder moved; stopping before the chat model exists is refused by name.
+// folder moved and runs a later stage alone with --skip; stopping before the chat
+// model exists, or skipping a stage that makes it, is refused by name.
 TEST(Speedrun, StopsAfterTheNamedStage) {
   const std::string out = testing::temp_dir("speedrun_stop_after");
   const std::string cmd = testing::llmforge_binary() + " speedrun --preset tiny --threads 1 --pretrain-steps 20 --sft-epochs 0.3 --out " + out;
@@ -203,9 +204,20 @@ TEST(Speedrun, StopsAfterTheNamedStage) {
   EXPECT_NE(read_file(moved + "/data/manifest.json").find(moved + "/world/crawl/"), std::string::npos);
   std::filesystem::rename(moved, out);
 
+  // --skip leaves out named post-training stages: grpo runs on the finished chat
+  // model without idk and search before it.
+  auto [skip_status, skip_log] = testing::run_shell(cmd + " --resume --skip idk,search --stop-after grpo");
+  ASSERT_EQ(skip_status, 0) << skip_log;
+  j = nlohmann::json::parse(read_file(out + "/report.json"));
+  EXPECT_TRUE(j.contains("grpo"));
+  for (const char* skipped : {"idk", "search", "rlhf"}) EXPECT_FALSE(j.contains(skipped)) << skipped;
+
   auto [bad_status, bad_log] = testing::run_shell(cmd + " --stop-after pretrain");
   EXPECT_NE(bad_status, 0);
   EXPECT_NE(bad_log.find("cannot stop after 'pretrain'"), std::string::npos) << bad_log;
+  auto [bad_skip_status, bad_skip_log] = testing::run_shell(cmd + " --skip sft");
+  EXPECT_NE(bad_skip_status, 0);
+  EXPECT_NE(bad_skip_log.find("cannot skip 'sft'"), std::string::npos) << bad_skip_log;
 }
 
 }  // namespace

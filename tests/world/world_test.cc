@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <map>
 #include <set>
@@ -189,7 +190,19 @@ TEST(World, FilesOnDiskAndThePipelineRemovesTheNoise) {
     std::string line;
     int n = 0;
     while (std::getline(in, line)) {
-      EXPECT_EQ(nlohmann::json::parse(line).value("id", ""), "arithmetic-" + std::to_string(n++)) << line;
+      const nlohmann::json doc = nlohmann::json::parse(line);
+      EXPECT_EQ(doc.value("id", ""), "arithmetic-" + std::to_string(n++)) << line;
+      // Each line adds or subtracts one digit, every number in [0, arithmetic_max], and is right:
+      // the steps of the GRPO task (rl/arithmetic_task.h).
+      std::istringstream text(doc.value("text", ""));
+      std::string sum;
+      while (std::getline(text, sum)) {
+        int a = -1, d = -1, c = -1;
+        char op = 0;
+        ASSERT_EQ(std::sscanf(sum.c_str(), "%d %c %d = %d", &a, &op, &d, &c), 4) << sum;
+        EXPECT_TRUE(a >= 0 && a <= o.arithmetic_max && d >= 1 && d <= 9 && c >= 0 && c <= o.arithmetic_max) << sum;
+        EXPECT_EQ(c, op == '+' ? a + d : op == '-' ? a - d : -1) << sum;
+      }
     }
     EXPECT_EQ(n, o.arithmetic_documents);
   }
