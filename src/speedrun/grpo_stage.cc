@@ -7,8 +7,10 @@
 #include "core/atomic_file.h"
 #include "core/svg_plot.h"
 #include "core/timer.h"
+#include "model/model_io.h"
 #include "sft/sft.h"
 #include "speedrun/speedrun.h"
+#include "tokenizer/tokenizer.h"
 #include "train/distributed.h"
 #include "train/metrics_log.h"
 
@@ -96,6 +98,13 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   rec.max_value = task.max_value;
   rec.example = t.train.front().messages.front().content;
   rec.lr = p.grpo_lr;
+  {
+    std::unique_ptr<Model> base = load_model(base_model_dir);
+    const Tokenizer tok = Tokenizer::load(base_model_dir + "/tokenizer.json");
+    rec.base_steps = probe_arithmetic_steps(*base, tok, t.heldout, 200);
+    std::printf("   base model: %d of %d single steps of held-out answers right (\"%s\")\n", rec.base_steps.correct,
+                rec.base_steps.steps, rec.base_steps.samples.empty() ? "" : rec.base_steps.samples[0].c_str());
+  }
 
   // R1: cold start on worked examples, then GRPO. Like DeepSeek-R1 it starts from the
   // base model, so the two routes differ only by the cold start; the worked chats
@@ -157,7 +166,9 @@ std::string grpo_report_markdown(const GrpoStageRecord& r, const std::string& ou
      << "\"): every step of a worked answer is a line of the\n"
      << "arithmetic practice text the base model was pretrained on (one digit added to or taken from a number, every "
         "number in [0, "
-     << r.max_value << "]); the whole expression at once is not. " << r.train_items << " training and " << r.heldout_items << " held-out problems (never in training).\n"
+     << r.max_value << "]); the whole expression at once is not. The base model completes "
+     << percent(r.base_steps.accuracy()) << " (" << r.base_steps.correct << "/" << r.base_steps.steps
+     << ") of the single steps of held-out answers (\"13 + 7 =\" continued after <|bos|>). " << r.train_items << " training and " << r.heldout_items << " held-out problems (never in training).\n"
      << "R1: a cold start (" << r.cold_start_steps << " SFT steps on " << r.cold_start_examples
      << " worked \"<think>...</think>answer\" chats, " << fixed(r.cold_start_seconds, 1)
      << " s), then GRPO. R1-Zero: GRPO from the base model with the template \"Question: ...\\nAnswer: <think>\".\n"
@@ -207,6 +218,7 @@ nlohmann::json grpo_report_json(const GrpoStageRecord& r) {
   };
   return {{"train_items", r.train_items}, {"heldout_items", r.heldout_items}, {"operands", r.operands},
           {"max_value", r.max_value}, {"lr", r.lr},
+          {"base_step_accuracy", r.base_steps.accuracy()}, {"base_steps", r.base_steps.steps},
           {"cold_start_examples", r.cold_start_examples}, {"cold_start_steps", r.cold_start_steps},
           {"r1", route(r.r1)}, {"r1zero", route(r.r1zero)}};
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/svg_plot.h"
+#include "rl/arithmetic_probe.h"
 #include "rl/grpo.h"
 
 namespace llmforge {
@@ -33,6 +34,7 @@ struct GrpoStageRecord {
   int operands = 0, max_value = 0;  // the task's shape
   std::string example;              // its first training question
   double lr = 0;                    // GRPO's learning rate, both routes
+  ArithmeticProbe base_steps;       // single steps of held-out answers the base model completes
   long cold_start_steps = 0;
   double cold_start_seconds = 0;
   GrpoRouteRecord r1, r1zero;

@@ -1,7 +1,7 @@
 // `rl grpo` end to end on a tiny random model: the run writes its metrics, held-out
 // evaluations, transcripts and model; a reward the policy can raise goes up; a
 // checkpointed run resumes bitwise; a throwing reward and an over-long prompt are
-// reported by name.
+// reported by name; the arithmetic single-step probe.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -12,6 +12,7 @@
 #include "../infer/tiny_model.h"
 #include "../test_util.h"
 #include "model/model_io.h"
+#include "rl/arithmetic_probe.h"
 #include "rl/grpo.h"
 
 namespace llmforge {
@@ -176,6 +177,30 @@ TEST(Grpo, ResumesBitwise) {
   EXPECT_EQ(ra.back()["eval_accuracy"], rb.back()["eval_accuracy"]);
   auto ma = load_model(a + "/model"), mb = load_model(b + "/model");
   EXPECT_EQ(0, std::memcmp(ma->params(), mb->params(), ma->n_param_floats() * sizeof(float)));
+}
+
+// The single-step probe asks each distinct step of the items' worked answers once,
+// up to the limit, and refuses an item that is not a built-in arithmetic question.
+TEST(Grpo, ArithmeticProbeAsksEachDistinctStepOnce) {
+  auto model = load_model(model_dir());
+  Tokenizer tok = Tokenizer::load(model_dir() + "/tokenizer.json");
+  TaskItem a, b, other;
+  a.id = "a", a.messages = {{"user", "What is 13 + 7 - 9?"}};
+  b.id = "b", b.messages = {{"user", "What is 13 + 7 + 2?"}};  // shares "13 + 7 = 20" with a
+  ArithmeticProbe p = probe_arithmetic_steps(*model, tok, {a, b}, 100);
+  EXPECT_EQ(p.steps, 3);
+  EXPECT_GE(p.correct, 0);
+  EXPECT_LE(p.correct, p.steps);
+  ASSERT_EQ(p.samples.size(), 3u);
+  EXPECT_EQ(p.samples[0].rfind("13 + 7 = ", 0), 0u) << p.samples[0];
+  EXPECT_EQ(probe_arithmetic_steps(*model, tok, {a, b}, 2).steps, 2);
+  other.id = "task.jsonl:3", other.messages = {{"user", "Tell me a story"}};
+  try {
+    probe_arithmetic_steps(*model, tok, {other}, 10);
+    FAIL() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("task.jsonl:3"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Grpo, ThrowingRewardAndLongPromptAreNamed) {

@@ -105,6 +105,7 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
   // model is too small to learn arithmetic in four steps).
   EXPECT_NE(md.find("## GRPO"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(out + "/plots/grpo.svg"));
+  EXPECT_GT(j["grpo"]["base_steps"].get<int>(), 0);  // the base model's single steps were probed
   for (const char* route : {"r1", "r1zero"}) {
     const auto& g = j["grpo"][route];
     EXPECT_GE(g["steps"].get<long>(), 3) << route;

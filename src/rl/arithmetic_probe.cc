@@ -1,0 +1,60 @@
+#include "rl/arithmetic_probe.h"
+
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "eval/world_eval.h"
+#include "rl/arithmetic_task.h"
+#include "tokenizer/special_tokens.h"
+
+namespace llmforge {
+
+ArithmeticProbe probe_arithmetic_steps(const Model& model, const Tokenizer& tok, const std::vector<TaskItem>& items,
+                                       int max_steps) {
+  auto bos = tok.special_token_id(special::kBos);
+  if (!bos) ErrorBuilder("rl") << "the tokenizer has no " << special::kBos << " token to start a document with";
+  // "13 + 7 = 20" -> prompt "13 + 7 =", expected " 20".
+  std::vector<std::string> asked, expected;
+  std::set<std::string> seen;
+  for (const TaskItem& item : items) {
+    const std::string& q = item.messages.front().content;
+    if (q.size() < 10 || q.rfind("What is ", 0) != 0 || q.back() != '?') {
+      ErrorBuilder("rl") << "item " << item.id << " is not a built-in arithmetic question: '" << q << "'";
+    }
+    const std::string worked = arithmetic_worked_answer(q.substr(8, q.size() - 9));
+    const size_t open = worked.find("<think>") + 7, close = worked.find("</think>");
+    std::istringstream steps(worked.substr(open, close - open));
+    for (std::string line; std::getline(steps, line) && int(asked.size()) < max_steps;) {
+      if (!seen.insert(line).second) continue;
+      const size_t eq = line.find(" = ");
+      asked.push_back(line.substr(0, eq + 2));
+      expected.push_back(line.substr(eq + 2));
+    }
+    if (int(asked.size()) >= max_steps) break;
+  }
+  std::vector<std::vector<int32_t>> prompts;
+  for (const std::string& a : asked) {
+    std::vector<int32_t> ids{int32_t(*bos)};
+    for (uint32_t id : tok.encode_ordinary(a)) ids.push_back(int32_t(id));
+    prompts.push_back(std::move(ids));
+  }
+  ChatEvalOptions options;
+  options.max_new_tokens = 6;
+  const std::vector<ChatReply> replies = generate_greedy(model, tok, std::move(prompts), options,
+                                                         GreedyStops{control_tokens(tok), {"\n"}});
+  ArithmeticProbe probe;
+  for (size_t i = 0; i < asked.size(); ++i) {
+    ++probe.steps;
+    // Compared without surrounding spaces: the reply may or may not keep the space.
+    auto trim = [](const std::string& x) {
+      const size_t a = x.find_first_not_of(' '), b = x.find_last_not_of(' ');
+      return a == std::string::npos ? std::string() : x.substr(a, b - a + 1);
+    };
+    probe.correct += trim(replies[i].text) == trim(expected[i]);
+    if (probe.samples.size() < 4) probe.samples.push_back(asked[i] + " " + trim(replies[i].text));
+  }
+  return probe;
+}
+
+}  // namespace llmforge
