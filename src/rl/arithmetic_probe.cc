@@ -14,8 +14,11 @@ ArithmeticProbe probe_arithmetic_steps(const Model& model, const Tokenizer& tok,
                                        int max_steps) {
   auto bos = tok.special_token_id(special::kBos);
   if (!bos) ErrorBuilder("rl") << "the tokenizer has no " << special::kBos << " token to start a document with";
-  // "13 + 7 = 20" -> prompt "13 + 7 =", expected " 20".
-  std::vector<std::string> asked, expected;
+  // "13 + 7 = 20" -> prompt "13 + 7 =", expected " 20". The first two distinct
+  // steps are not asked: they open every prompt as a practice document would, since
+  // after <|bos|> alone the model does not yet know it is reading arithmetic (seed 2:
+  // 53% of single steps right without those lines, 97% with them).
+  std::vector<std::string> lines;
   std::set<std::string> seen;
   for (const TaskItem& item : items) {
     const std::string& q = item.messages.front().content;
@@ -25,25 +28,30 @@ ArithmeticProbe probe_arithmetic_steps(const Model& model, const Tokenizer& tok,
     const std::string worked = arithmetic_worked_answer(q.substr(8, q.size() - 9));
     const size_t open = worked.find("<think>") + 7, close = worked.find("</think>");
     std::istringstream steps(worked.substr(open, close - open));
-    for (std::string line; std::getline(steps, line) && int(asked.size()) < max_steps;) {
-      if (!seen.insert(line).second) continue;
-      const size_t eq = line.find(" = ");
-      asked.push_back(line.substr(0, eq + 2));
-      expected.push_back(line.substr(eq + 2));
+    for (std::string line; std::getline(steps, line) && int(lines.size()) < max_steps + 2;) {
+      if (seen.insert(line).second) lines.push_back(line);
     }
-    if (int(asked.size()) >= max_steps) break;
+    if (int(lines.size()) >= max_steps + 2) break;
+  }
+  ArithmeticProbe probe;
+  if (lines.size() < 3) return probe;
+  const std::string context = lines[0] + "\n" + lines[1] + "\n";
+  std::vector<std::string> asked, expected;
+  for (size_t i = 2; i < lines.size(); ++i) {
+    const size_t eq = lines[i].find(" = ");
+    asked.push_back(lines[i].substr(0, eq + 2));
+    expected.push_back(lines[i].substr(eq + 2));
   }
   std::vector<std::vector<int32_t>> prompts;
   for (const std::string& a : asked) {
     std::vector<int32_t> ids{int32_t(*bos)};
-    for (uint32_t id : tok.encode_ordinary(a)) ids.push_back(int32_t(id));
+    for (uint32_t id : tok.encode_ordinary(context + a)) ids.push_back(int32_t(id));
     prompts.push_back(std::move(ids));
   }
   ChatEvalOptions options;
   options.max_new_tokens = 6;
   const std::vector<ChatReply> replies = generate_greedy(model, tok, std::move(prompts), options,
                                                          GreedyStops{control_tokens(tok), {"\n"}});
-  ArithmeticProbe probe;
   for (size_t i = 0; i < asked.size(); ++i) {
     ++probe.steps;
     // Compared without surrounding spaces: the reply may or may not keep the space.

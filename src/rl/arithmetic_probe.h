@@ -1,7 +1,8 @@
 // What the base model learned from the arithmetic practice text, asked the way it
 // learned it: each step of the held-out worked answers ("13 + 7 = 20") is cut after
-// its "=" and continued greedily from <|bos|>; the step is right when the
-// continuation up to the line's end is the result. The GRPO task chains these steps,
+// its "=" and continued greedily after <|bos|> and two other steps (the opening of a
+// practice document); the step is right when the continuation up to the line's end
+// is the result. The GRPO task chains these steps,
 // so this is the ceiling a route can build on: a model that cannot do one step
 // cannot be rewarded for four.
 #pragma once
@@ -23,7 +24,8 @@ struct ArithmeticProbe {
 };
 
 // Probes the distinct steps of the worked answers of `items` (built-in arithmetic
-// questions "What is ...?"), at most `max_steps` of them.
+// questions "What is ...?"), at most `max_steps` of them after the two that open
+// every prompt.
 ArithmeticProbe probe_arithmetic_steps(const Model& model, const Tokenizer& tok, const std::vector<TaskItem>& items,
                                        int max_steps);
 

@@ -179,21 +179,24 @@ TEST(Grpo, ResumesBitwise) {
   EXPECT_EQ(0, std::memcmp(ma->params(), mb->params(), ma->n_param_floats() * sizeof(float)));
 }
 
-// The single-step probe asks each distinct step of the items' worked answers once,
-// up to the limit, and refuses an item that is not a built-in arithmetic question.
+// The single-step probe asks each distinct step of the items' worked answers once
+// (the first two open every prompt instead), up to the limit, and refuses an item
+// that is not a built-in arithmetic question.
 TEST(Grpo, ArithmeticProbeAsksEachDistinctStepOnce) {
   auto model = load_model(model_dir());
   Tokenizer tok = Tokenizer::load(model_dir() + "/tokenizer.json");
-  TaskItem a, b, other;
+  TaskItem a, b, c, other;
   a.id = "a", a.messages = {{"user", "What is 13 + 7 - 9?"}};
   b.id = "b", b.messages = {{"user", "What is 13 + 7 + 2?"}};  // shares "13 + 7 = 20" with a
-  ArithmeticProbe p = probe_arithmetic_steps(*model, tok, {a, b}, 100);
-  EXPECT_EQ(p.steps, 3);
+  c.id = "c", c.messages = {{"user", "What is 5 + 4 - 3 + 1?"}};
+  ArithmeticProbe p = probe_arithmetic_steps(*model, tok, {a, b, c}, 100);
+  EXPECT_EQ(p.steps, 4);  // six distinct steps, two of them the context
   EXPECT_GE(p.correct, 0);
   EXPECT_LE(p.correct, p.steps);
-  ASSERT_EQ(p.samples.size(), 3u);
-  EXPECT_EQ(p.samples[0].rfind("13 + 7 = ", 0), 0u) << p.samples[0];
-  EXPECT_EQ(probe_arithmetic_steps(*model, tok, {a, b}, 2).steps, 2);
+  ASSERT_EQ(p.samples.size(), 4u);
+  EXPECT_EQ(p.samples[0].rfind("20 + 2 = ", 0), 0u) << p.samples[0];
+  EXPECT_EQ(probe_arithmetic_steps(*model, tok, {a, b, c}, 2).steps, 2);
+  EXPECT_EQ(probe_arithmetic_steps(*model, tok, {a}, 10).steps, 0);  // two steps: context only
   other.id = "task.jsonl:3", other.messages = {{"user", "Tell me a story"}};
   try {
     probe_arithmetic_steps(*model, tok, {other}, 10);
