@@ -1,7 +1,6 @@
 #include "rl/arithmetic_probe.h"
 
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
 #include "eval/world_eval.h"
@@ -16,20 +15,15 @@ ArithmeticProbe probe_arithmetic_steps(const Model& model, const Tokenizer& tok,
   if (!bos) ErrorBuilder("rl") << "the tokenizer has no " << special::kBos << " token to start a document with";
   // "13 + 7 = 20" -> prompt "13 + 7 =", expected " 20". The first two distinct
   // steps are not asked: they open every prompt as a practice document would, since
-  // after <|bos|> alone the model does not yet know it is reading arithmetic (seed 2:
-  // 53% of single steps right without those lines, 97% with them).
+  // after <|bos|> alone the model does not yet know it is reading arithmetic (seed 2's
+  // base model: 53% of single steps right with no lines before them, 97% after three
+  // practice lines).
   std::vector<std::string> lines;
   std::set<std::string> seen;
   for (const TaskItem& item : items) {
-    const std::string& q = item.messages.front().content;
-    if (q.size() < 10 || q.rfind("What is ", 0) != 0 || q.back() != '?') {
-      ErrorBuilder("rl") << "item " << item.id << " is not a built-in arithmetic question: '" << q << "'";
-    }
-    const std::string worked = arithmetic_worked_answer(q.substr(8, q.size() - 9));
-    const size_t open = worked.find("<think>") + 7, close = worked.find("</think>");
-    std::istringstream steps(worked.substr(open, close - open));
-    for (std::string line; std::getline(steps, line) && int(lines.size()) < max_steps + 2;) {
-      if (seen.insert(line).second) lines.push_back(line);
+    for (const std::string& step : arithmetic_steps(arithmetic_expression(item))) {
+      if (int(lines.size()) >= max_steps + 2) break;
+      if (seen.insert(step).second) lines.push_back(step);
     }
     if (int(lines.size()) >= max_steps + 2) break;
   }
@@ -52,13 +46,13 @@ ArithmeticProbe probe_arithmetic_steps(const Model& model, const Tokenizer& tok,
   options.max_new_tokens = 6;
   const std::vector<ChatReply> replies = generate_greedy(model, tok, std::move(prompts), options,
                                                          GreedyStops{control_tokens(tok), {"\n"}});
+  // Compared without surrounding spaces: the reply may or may not keep the space.
+  auto trim = [](const std::string& x) {
+    const size_t a = x.find_first_not_of(' '), b = x.find_last_not_of(' ');
+    return a == std::string::npos ? std::string() : x.substr(a, b - a + 1);
+  };
   for (size_t i = 0; i < asked.size(); ++i) {
     ++probe.steps;
-    // Compared without surrounding spaces: the reply may or may not keep the space.
-    auto trim = [](const std::string& x) {
-      const size_t a = x.find_first_not_of(' '), b = x.find_last_not_of(' ');
-      return a == std::string::npos ? std::string() : x.substr(a, b - a + 1);
-    };
     probe.correct += trim(replies[i].text) == trim(expected[i]);
     if (probe.samples.size() < 4) probe.samples.push_back(asked[i] + " " + trim(replies[i].text));
   }

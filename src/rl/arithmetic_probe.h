@@ -2,9 +2,8 @@
 // learned it: each step of the held-out worked answers ("13 + 7 = 20") is cut after
 // its "=" and continued greedily after <|bos|> and two other steps (the opening of a
 // practice document); the step is right when the continuation up to the line's end
-// is the result. The GRPO task chains these steps,
-// so this is the ceiling a route can build on: a model that cannot do one step
-// cannot be rewarded for four.
+// is the result. The GRPO task chains these steps, so this is the ceiling a route
+// can build on: a model that cannot do one step cannot be rewarded for four.
 #pragma once
 
 #include <string>

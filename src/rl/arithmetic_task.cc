@@ -61,6 +61,21 @@ std::string arithmetic_worked_answer(const std::string& expression) {
   return "<think>" + think + "</think>" + std::to_string(result);
 }
 
+std::vector<std::string> arithmetic_steps(const std::string& expression) {
+  std::vector<std::string> steps;
+  evaluate(expression, &steps);
+  return steps;
+}
+
+std::string arithmetic_expression(const TaskItem& item) {
+  static const std::string kPrefix = "What is ";
+  const std::string q = item.messages.empty() ? std::string() : item.messages.front().content;
+  if (q.size() <= kPrefix.size() + 1 || q.rfind(kPrefix, 0) != 0 || q.back() != '?') {
+    ErrorBuilder("rl") << "item " << item.id << " is not a built-in arithmetic question: '" << q << "'";
+  }
+  return q.substr(kPrefix.size(), q.size() - kPrefix.size() - 1);
+}
+
 ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& o) {
   if (o.operands < 2 || o.operands > 6) ErrorBuilder("rl") << "arithmetic operands must be 2..6";
   if (o.max_value < 2 || o.max_value > 9999) ErrorBuilder("rl") << "arithmetic max_value must be 2..9999";
@@ -91,9 +106,8 @@ ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& o) {
   for (int i = 0; i < o.cold_start; ++i) {
     // Cold-start problems come from the training split, after the ones GRPO visits first.
     const TaskItem& item = task.train[size_t(task.train.size() - 1 - size_t(i) % task.train.size())];
-    const std::string& q = item.messages[0].content;
-    const std::string expr = q.substr(8, q.size() - 9);  // "What is " ... "?"
-    task.cold_start.push_back({{"user", q}, {"assistant", arithmetic_worked_answer(expr)}});
+    task.cold_start.push_back(
+        {{"user", item.messages[0].content}, {"assistant", arithmetic_worked_answer(arithmetic_expression(item))}});
   }
   return task;
 }

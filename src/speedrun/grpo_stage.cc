@@ -168,7 +168,8 @@ std::string grpo_report_markdown(const GrpoStageRecord& r, const std::string& ou
         "number in [0, "
      << r.max_value << "]); the whole expression at once is not. The base model completes "
      << percent(r.base_steps.accuracy()) << " (" << r.base_steps.correct << "/" << r.base_steps.steps
-     << ") of the single steps of held-out answers (\"13 + 7 =\" continued after <|bos|>). " << r.train_items << " training and " << r.heldout_items << " held-out problems (never in training).\n"
+     << ") of the single steps of held-out answers (\"13 + 7 =\" continued after <|bos|> and two other steps). "
+     << r.train_items << " training and " << r.heldout_items << " held-out problems (never in training).\n"
      << "R1: a cold start (" << r.cold_start_steps << " SFT steps on " << r.cold_start_examples
      << " worked \"<think>...</think>answer\" chats, " << fixed(r.cold_start_seconds, 1)
      << " s), then GRPO. R1-Zero: GRPO from the base model with the template \"Question: ...\\nAnswer: <think>\".\n"

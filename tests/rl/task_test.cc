@@ -114,6 +114,16 @@ TEST(RlTask, ArithmeticSplitsAreDisjointAndWorkedAnswersCheck) {
   for (const TaskItem& i : t.train) train.insert(item_question(i));
   for (const TaskItem& i : t.heldout) EXPECT_EQ(train.count(item_question(i)), 0u) << item_question(i);
   EXPECT_EQ(arithmetic_worked_answer("48 + 27 - 13"), "<think>48 + 27 = 75\n75 - 13 = 62</think>62");
+  EXPECT_EQ(arithmetic_steps("48 + 27 - 13"), (std::vector<std::string>{"48 + 27 = 75", "75 - 13 = 62"}));
+  EXPECT_EQ(arithmetic_expression(t.train[0]), item_question(t.train[0]).substr(8, item_question(t.train[0]).size() - 9));
+  TaskItem story = item("", AnswerCheck::kExact);
+  story.id = "task.jsonl:4", story.messages = {{"user", "Tell me a story?"}};
+  try {
+    arithmetic_expression(story);
+    FAIL() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("task.jsonl:4"), std::string::npos) << e.what();
+  }
   ASSERT_EQ(t.cold_start.size(), 20u);
   for (const auto& conv : t.cold_start) {
     TaskItem q = item("", AnswerCheck::kNumeric);
