@@ -10,10 +10,15 @@ namespace llmforge {
 
 namespace {
 
-// Descending logit, ties by ascending id: deterministic whatever the sort does.
-bool by_logit(const Candidate& a, const Candidate& b) {
-  return a.logit != b.logit ? a.logit > b.logit : a.id < b.id;
-}
+// Descending logit, ties by ascending id: deterministic whatever the sort does. A
+// function object, so that the sorts inline the comparison (as a function pointer
+// it cost a third of a 256-sequence rollout's time, with the sort around it).
+struct ByLogit {
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    return a.logit != b.logit ? a.logit > b.logit : a.id < b.id;
+  }
+};
+constexpr ByLogit by_logit{};
 
 // Probabilities of the candidates (sorted or not), in their order.
 std::vector<double> softmax(const std::vector<Candidate>& c) {
@@ -147,15 +152,29 @@ class Draw : public SamplerStage {
  public:
   std::string name() const override { return "draw"; }
   void apply(std::vector<Candidate>& cands, SamplerContext& ctx) override {
-    // Sorted first so that the draw does not depend on the order earlier stages left.
-    std::sort(cands.begin(), cands.end(), by_logit);
-    std::vector<double> p = softmax(cands);
+    // The draw walks the candidates from the most likely down (so it does not depend on
+    // the order earlier stages left), but only as far as it needs: at temperature 1 a
+    // trained model's draw ends within the first few, so the candidates are put in
+    // that order a few at a time (8, then 64, then all) instead of sorted whole.
+    const size_t n = cands.size();
+    double mx = -INFINITY;
+    for (const Candidate& c : cands) mx = std::max(mx, double(c.logit));
+    double sum = 0.0;
+    for (const Candidate& c : cands) sum += std::exp(double(c.logit) - mx);
     double u = ctx.rng.uniform();
-    size_t pick = cands.size() - 1;
-    for (size_t i = 0; i < cands.size(); ++i) {
-      u -= p[i];
-      if (u < 0.0) {
-        pick = i;
+    size_t pick = n - 1, walked = 0, ordered = 0;
+    for (const size_t upto : {size_t(8), size_t(64), n}) {
+      const size_t end = std::min(upto, n);
+      if (end <= ordered) continue;
+      if (end == n) std::sort(cands.begin() + long(ordered), cands.end(), by_logit);
+      else std::partial_sort(cands.begin() + long(ordered), cands.begin() + long(end), cands.end(), by_logit);
+      ordered = end;
+      for (; walked < ordered; ++walked) {
+        u -= std::exp(double(cands[walked].logit) - mx) / sum;
+        if (u < 0.0) break;
+      }
+      if (walked < ordered) {
+        pick = walked;
         break;
       }
     }
