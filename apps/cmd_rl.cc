@@ -29,7 +29,9 @@ void add_task_options(CliOptions& opts, const GrpoConfig& d) {
       .add("max-operand", std::to_string(d.arithmetic.max_operand), "arithmetic: largest operand after the first")
       .add("train-items", std::to_string(d.arithmetic.train), "arithmetic: training problems")
       .add("heldout-items", std::to_string(d.arithmetic.heldout), "arithmetic: held-out problems")
-      .add("cold-start", std::to_string(d.arithmetic.cold_start), "arithmetic: worked examples for the SFT cold start");
+      .add("cold-start", std::to_string(d.arithmetic.cold_start), "arithmetic: worked examples for the SFT cold start")
+      .add("think-format", think_format_name(d.arithmetic.think_format),
+           "arithmetic: the cold start's worked answers: steps (\"13 + 7 = 20\") or rest (\"13 + 7 = 20, 20 - 9\")");
 }
 
 void task_from_options(const CliOptions& opts, GrpoConfig& c) {
@@ -43,6 +45,7 @@ void task_from_options(const CliOptions& opts, GrpoConfig& c) {
   c.arithmetic.train = int(opts.get_int("train-items"));
   c.arithmetic.heldout = int(opts.get_int("heldout-items"));
   c.arithmetic.cold_start = int(opts.get_int("cold-start"));
+  c.arithmetic.think_format = parse_think_format(opts.get("think-format"));
 }
 
 int run_grpo_command(int argc, char** argv) {
@@ -54,7 +57,7 @@ int run_grpo_command(int argc, char** argv) {
   add_model_dir_options(opts, "starting model directory (config.json, model.safetensors, tokenizer.json) (required)");
   add_task_options(opts, d);
   opts.add("template", "chat", "prompt template: chat (a chat model) or r1zero (a base model, \"Question: ...\\nAnswer: <think>\")")
-      .add("rewards", d.rewards, "weighted rewards: correctness, format, overlong (e.g. correctness=1,format=0.2,overlong=1)")
+      .add("rewards", d.rewards, "weighted rewards: correctness, format, overlong, steps (arithmetic; e.g. correctness=1,format=0.2,overlong=1)")
       .add("reward-model", "", "a reward model directory (`llmforge rm train`) as a further reward (RLHF; --rewards \"\" for it alone)")
       .add("reward-model-weight", "1", "weight of --reward-model's score")
       .add("overlong-cache", std::to_string(d.overlong_cache), "overlong reward's soft band in tokens (0: a quarter of --max-new-tokens)");

@@ -6,6 +6,7 @@
 #include "core/cli_options.h"
 #include "core/cpu_features.h"
 #include "core/error.h"
+#include "rl/arithmetic_task.h"
 #include "speedrun/speedrun.h"
 
 namespace llmforge {
@@ -52,6 +53,7 @@ int run_speedrun_command(int argc, char** argv) {
       .add("arithmetic-max", "", "override the largest number in the arithmetic practice text and the GRPO task")
       .add("grpo-operands", "", "override the preset's numbers per expression of the GRPO arithmetic task")
       .add("grpo-steps", "", "override the preset's GRPO steps of the R1 route")
+      .add("grpo-think-format", "", "override the think format of the R1 cold start: steps or rest")
       .add("skip", "", "post-training stages not to run, comma-separated (idk, search, grpo, rm, rlhf)")
       .add("stop-after", "", "the last stage to run: eval (the chat model's numbers only), idk, search, grpo, rm or rlhf")
       .add("precision", "auto",
@@ -87,6 +89,9 @@ int run_speedrun_command(int argc, char** argv) {
   if (opts.given("arithmetic-max")) config.preset.world.arithmetic_max = int(opts.get_int("arithmetic-max"));
   if (opts.given("grpo-operands")) config.preset.grpo_operands = int(opts.get_int("grpo-operands"));
   if (opts.given("grpo-steps")) config.preset.grpo_steps = opts.get_int("grpo-steps");
+  if (opts.given("grpo-think-format")) {
+    config.preset.grpo_think_format = think_format_name(parse_think_format(opts.get("grpo-think-format")));
+  }
   if (opts.given("skip")) config.skip = split_comma_list(opts.get("skip"));
   if (config.preset.pretrain_steps <= 0) ErrorBuilder("cli") << "--pretrain-steps must be positive";
   config.out_dir = opts.get("out");

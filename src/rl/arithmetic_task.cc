@@ -53,11 +53,35 @@ uint64_t hash_text(const std::string& s) {
 
 }  // namespace
 
-std::string arithmetic_worked_answer(const std::string& expression) {
+const char* think_format_name(ThinkFormat f) { return f == ThinkFormat::kRest ? "rest" : "steps"; }
+
+ThinkFormat parse_think_format(const std::string& name) {
+  if (name == "steps") return ThinkFormat::kSteps;
+  if (name == "rest") return ThinkFormat::kRest;
+  ErrorBuilder("rl") << "unknown think format '" << name << "' (steps or rest)";
+  return ThinkFormat::kSteps;
+}
+
+std::string arithmetic_worked_answer(const std::string& expression, ThinkFormat format) {
   std::vector<std::string> steps;
   const long result = evaluate(expression, &steps);
+  // The expression's " op b" parts after the first number: step k consumes part k.
+  std::vector<std::string> parts;
+  {
+    std::istringstream in(expression);
+    std::string first, op, b;
+    in >> first;
+    while (in >> op >> b) parts.push_back(" " + op + " " + b);
+  }
   std::string think;
-  for (const std::string& s : steps) think += (think.empty() ? "" : "\n") + s;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    think += (k ? "\n" : "") + steps[k];
+    if (format == ThinkFormat::kRest && k + 1 < steps.size()) {
+      // "x op b = y" -> ", y" and the parts not yet consumed.
+      think += ", " + steps[k].substr(steps[k].rfind(" = ") + 3);
+      for (size_t j = k + 1; j < parts.size(); ++j) think += parts[j];
+    }
+  }
   return "<think>" + think + "</think>" + std::to_string(result);
 }
 
@@ -107,7 +131,7 @@ ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& o) {
     // Cold-start problems come from the training split, after the ones GRPO visits first.
     const TaskItem& item = task.train[size_t(task.train.size() - 1 - size_t(i) % task.train.size())];
     task.cold_start.push_back(
-        {{"user", item.messages[0].content}, {"assistant", arithmetic_worked_answer(arithmetic_expression(item))}});
+        {{"user", item.messages[0].content}, {"assistant", arithmetic_worked_answer(arithmetic_expression(item), o.think_format)}});
   }
   return task;
 }

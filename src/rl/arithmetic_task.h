@@ -8,8 +8,15 @@
 //
 // Problems are deterministic for a seed; held-out problems never occur in the
 // training split (split by the expression, not by position). The R1 route's cold
-// start is worked examples from the training split in the chat format:
-//   user: "What is 13 + 7 - 9?"   assistant: "<think>13 + 7 = 20\n20 - 9 = 11</think>11"
+// start is worked examples from the training split in the chat format, in one of
+// two think formats:
+//   steps  user: "What is 13 + 7 - 9 + 5?"
+//          assistant: "<think>13 + 7 = 20\n20 - 9 = 11\n11 + 5 = 16</think>16"
+//   rest   each step followed by what is left to compute:
+//          assistant: "<think>13 + 7 = 20, 20 - 9 + 5\n20 - 9 = 11, 11 + 5\n11 + 5 = 16</think>16"
+// In "steps" the next operand is read from the question; in "rest" from the end of the
+// line before. On the default preset's base model the two cold starts answer alike,
+// but GRPO improves "rest" and not "steps" (bench/RESULTS.md, issue 16).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +28,11 @@
 
 namespace llmforge {
 
+enum class ThinkFormat { kSteps, kRest };
+const char* think_format_name(ThinkFormat f);
+// "steps" or "rest"; Error("rl") naming the value otherwise.
+ThinkFormat parse_think_format(const std::string& name);
+
 struct ArithmeticTaskOptions {
   uint64_t seed = 1;
   int train = 2000;
@@ -29,6 +41,7 @@ struct ArithmeticTaskOptions {
   int max_value = 20;    // the first number and every partial result are in [0, max_value]
   int max_operand = 9;   // operands after the first are in [1, max_operand]
   int cold_start = 300;  // worked examples for the R1 route's SFT
+  ThinkFormat think_format = ThinkFormat::kSteps;  // of the cold start's worked answers
 };
 
 struct ArithmeticTask {
@@ -38,8 +51,9 @@ struct ArithmeticTask {
 
 ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& options);
 
-// "<think>48 + 27 = 75\n75 - 13 = 62</think>62" for "48 + 27 - 13".
-std::string arithmetic_worked_answer(const std::string& expression);
+// "<think>48 + 27 = 75\n75 - 13 = 62</think>62" for "48 + 27 - 13" (steps), or
+// "<think>48 + 27 = 75, 75 - 13\n75 - 13 = 62</think>62" (rest).
+std::string arithmetic_worked_answer(const std::string& expression, ThinkFormat format = ThinkFormat::kSteps);
 // {"48 + 27 = 75", "75 - 13 = 62"} for "48 + 27 - 13": the lines of its thinking.
 std::vector<std::string> arithmetic_steps(const std::string& expression);
 // "48 + 27 - 13" for an item asking "What is 48 + 27 - 13?"; Error("rl") naming the

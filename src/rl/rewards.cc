@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "rl/arithmetic_task.h"
 
 namespace llmforge {
 
@@ -29,6 +30,26 @@ double format_reward(const ScoredResponse& r) {
   const std::string thought = s.substr(start + 7, close - start - 7);
   if (thought.find_first_not_of(" \t\r\n") == std::string::npos) return 0;
   return answer_region(s).empty() ? 0 : 1;
+}
+
+double arithmetic_steps_reward(const ScoredResponse& r) {
+  const std::vector<std::string> want = arithmetic_steps(arithmetic_expression(*r.item));
+  if (want.empty()) return 0;
+  const std::string thought = think_text(r.text);
+  size_t right = 0, pos = 0;
+  while (right < want.size() && pos <= thought.size()) {
+    size_t end = thought.find('\n', pos);
+    if (end == std::string::npos) end = thought.size();
+    std::string line = thought.substr(pos, end - pos);
+    const size_t a = line.find_first_not_of(" \t\r"), b = line.find_last_not_of(" \t\r");
+    line = a == std::string::npos ? "" : line.substr(a, b - a + 1);
+    pos = end + 1;
+    if (line.empty()) continue;  // blank lines are not steps
+    // The "rest" think format follows a step with ", what is left": the step is the head.
+    if (line != want[right] && line.rfind(want[right] + ",", 0) != 0) break;
+    ++right;
+  }
+  return double(right) / double(want.size());
 }
 
 double overlong_reward(const ScoredResponse& r, int max_len, int cache) {
@@ -65,7 +86,8 @@ std::vector<WeightedReward> parse_rewards(const std::string& spec, const RewardO
     else if (w.name == "format") w.fn = format_reward;
     else if (w.name == "overlong")
       w.fn = [max_len, cache](const ScoredResponse& r) { return overlong_reward(r, max_len, cache); };
-    else ErrorBuilder("rl") << "unknown reward '" << w.name << "' (correctness, format or overlong)";
+    else if (w.name == "steps") w.fn = arithmetic_steps_reward;
+    else ErrorBuilder("rl") << "unknown reward '" << w.name << "' (correctness, format, overlong or steps)";
     out.push_back(std::move(w));
   }
   if (out.empty()) ErrorBuilder("rl") << "no reward functions in '" << spec << "'";

@@ -4,6 +4,11 @@
 //                block, not empty, at the start, and a non-empty answer after it
 //   overlong     DAPO's soft overlong punishment: 0 up to max_len - cache tokens, then
 //                falling linearly to -1 at max_len; -1 for a response cut off there
+//   steps        built-in arithmetic only: the share of the worked steps
+//                (rl/arithmetic_task.h) that the think block's lines get right, in
+//                order, up to the first wrong one (either think format). A verifiable process reward: a
+//                sample that copies two of three operands right earns more than one
+//                that copies none, though neither answer checks.
 // Spec on the command line: "correctness=1,format=0.2,overlong=1".
 // A reward function that throws is reported by name with the item it was scoring
 // (Error("rl")), never as a crash.
@@ -44,6 +49,8 @@ std::vector<WeightedReward> parse_rewards(const std::string& spec, const RewardO
 double correctness_reward(const ScoredResponse& r);
 double format_reward(const ScoredResponse& r);
 double overlong_reward(const ScoredResponse& r, int max_len, int cache);
+// Error("rl") naming the item when it is not a built-in arithmetic question.
+double arithmetic_steps_reward(const ScoredResponse& r);
 
 // The text between the first "<think>" and "</think>" ("" when there is none).
 std::string think_text(const std::string& response);

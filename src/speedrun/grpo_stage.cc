@@ -1,5 +1,6 @@
 #include "speedrun/grpo_stage.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "core/svg_plot.h"
 #include "core/timer.h"
 #include "model/model_io.h"
+#include "rl/arithmetic_task.h"
 #include "sft/sft.h"
 #include "speedrun/speedrun.h"
 #include "tokenizer/tokenizer.h"
@@ -33,6 +35,10 @@ GrpoConfig route_config(const SpeedrunPreset& p, const ArithmeticTaskOptions& ta
   c.samples_per_prompt = p.grpo_group;
   c.max_new_tokens = p.grpo_max_new_tokens;
   c.loss.max_completion_length = p.grpo_max_new_tokens;
+  // A step's samples decoded together: 256 sequences at once ran at 2985 tokens/s
+  // against 2415 for 64 on the 2-core Xeon (bench_rollout --prompts 32 --tokens 56).
+  // The default model's cache for 256 sequences of 120 tokens is about 250 MB.
+  c.rollout_batch = std::max(64, p.grpo_prompts * p.grpo_group);
   c.schedule = {LrSchedule::Kind::kConstant, p.grpo_lr, p.grpo_lr, 0, 1, 0.2};
   c.eval_every = p.grpo_eval_every;
   c.eval_prompts = p.grpo_eval_prompts;
@@ -87,6 +93,7 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   task.cold_start = p.grpo_cold_start;
   task.operands = p.grpo_operands;
   task.max_value = p.world.arithmetic_max;  // the range of the practice text the base model learned
+  task.think_format = parse_think_format(p.grpo_think_format);
   ArithmeticTask t = make_arithmetic_task(task);
   write_task_jsonl(dir + "/task/train.jsonl", t.train);
   write_task_jsonl(dir + "/task/heldout.jsonl", t.heldout);
@@ -97,6 +104,13 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   rec.operands = task.operands;
   rec.max_value = task.max_value;
   rec.example = t.train.front().messages.front().content;
+  rec.think_format = think_format_name(task.think_format);
+  if (!t.cold_start.empty()) {
+    // One line in the report: its line breaks written as \n.
+    for (char ch : t.cold_start.front().back().content) {
+      rec.worked_example += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+    }
+  }
   rec.lr = p.grpo_lr;
   {
     std::unique_ptr<Model> base = load_model(base_model_dir);
@@ -171,8 +185,8 @@ std::string grpo_report_markdown(const GrpoStageRecord& r, const std::string& ou
      << ") of the single steps of held-out answers (\"13 + 7 =\" continued after <|bos|> and two other steps). "
      << r.train_items << " training and " << r.heldout_items << " held-out problems (never in training).\n"
      << "R1: a cold start (" << r.cold_start_steps << " SFT steps on " << r.cold_start_examples
-     << " worked \"<think>...</think>answer\" chats, " << fixed(r.cold_start_seconds, 1)
-     << " s), then GRPO. R1-Zero: GRPO from the base model with the template \"Question: ...\\nAnswer: <think>\".\n"
+     << " worked \"<think>...</think>answer\" chats in the \"" << r.think_format << "\" think format, "
+     << fixed(r.cold_start_seconds, 1) << " s; \"" << r.worked_example << "\"), then GRPO. R1-Zero: GRPO from the base model with the template \"Question: ...\\nAnswer: <think>\".\n"
      << "Rewards: correctness 1, format 0.2; G samples per prompt; learning rate " << r.lr
      << "; TRL's defaults otherwise (dapo loss, eps 0.2, beta 0).\n\n"
      << "![GRPO curves](plots/grpo.svg)\n\n"
@@ -218,7 +232,7 @@ nlohmann::json grpo_report_json(const GrpoStageRecord& r) {
                           {"model", x.summary.model_dir}};
   };
   return {{"train_items", r.train_items}, {"heldout_items", r.heldout_items}, {"operands", r.operands},
-          {"max_value", r.max_value}, {"lr", r.lr},
+          {"max_value", r.max_value}, {"lr", r.lr}, {"think_format", r.think_format},
           {"base_step_accuracy", r.base_steps.accuracy()}, {"base_steps", r.base_steps.steps},
           {"cold_start_examples", r.cold_start_examples}, {"cold_start_steps", r.cold_start_steps},
           {"r1", route(r.r1)}, {"r1zero", route(r.r1zero)}};

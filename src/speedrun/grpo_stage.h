@@ -33,6 +33,8 @@ struct GrpoStageRecord {
   int train_items = 0, heldout_items = 0, cold_start_examples = 0;
   int operands = 0, max_value = 0;  // the task's shape
   std::string example;              // its first training question
+  std::string think_format;         // of the cold start (rl/arithmetic_task.h)
+  std::string worked_example;       // the first cold-start answer
   double lr = 0;                    // GRPO's learning rate, both routes
   ArithmeticProbe base_steps;       // single steps of held-out answers the base model completes
   long cold_start_steps = 0;

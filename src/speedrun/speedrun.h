@@ -56,6 +56,7 @@ struct SpeedrunPreset {
   // grpo stage (speedrun/grpo_stage.h): arithmetic, R1 and R1-Zero routes.
   int grpo_train_items = 2000, grpo_heldout_items = 100, grpo_cold_start = 300;
   int grpo_operands = 3;
+  std::string grpo_think_format = "steps";  // the cold start's worked answers: steps or rest (rl/arithmetic_task.h)
   double grpo_cold_start_epochs = 4, grpo_cold_start_lr = 1e-3;
   // 60 R1 steps took 13.4 min on the shared 2-core machine (bench/RESULTS.md, "RL"):
   // 40 and 20 aim at the stage's 10 minutes.

@@ -84,6 +84,43 @@ TEST(RlTask, RewardSpecsAndFailingRewardsAreNamed) {
   }
 }
 
+TEST(RlTask, StepsRewardCountsTheRightStepsUpToTheFirstWrongOne) {
+  TaskItem t;
+  t.id = "arithmetic/train/7";
+  t.messages = {{"user", "What is 2 + 9 - 6 + 3?"}};
+  t.answer = "8";
+  t.check = AnswerCheck::kNumeric;
+  ScoredResponse r;
+  r.item = &t;
+  r.text = "<think>2 + 9 = 11\n11 - 6 = 5\n5 + 3 = 8</think>8";
+  EXPECT_DOUBLE_EQ(arithmetic_steps_reward(r), 1.0);
+  // The second step copies a wrong operand: the third, right by itself, no longer counts.
+  r.text = "<think>2 + 9 = 11\n11 - 5 = 6\n5 + 3 = 8</think>8";
+  EXPECT_DOUBLE_EQ(arithmetic_steps_reward(r), 1.0 / 3);
+  r.text = "<think> 2 + 9 = 11 \n\n11 - 6 = 5</think>5";  // spaces and blank lines are not steps
+  EXPECT_DOUBLE_EQ(arithmetic_steps_reward(r), 2.0 / 3);
+  r.text = "8";
+  EXPECT_DOUBLE_EQ(arithmetic_steps_reward(r), 0.0);
+  // The rest format's lines: the step, then what is left.
+  r.text = arithmetic_worked_answer("2 + 9 - 6 + 3", ThinkFormat::kRest);
+  EXPECT_DOUBLE_EQ(arithmetic_steps_reward(r), 1.0);
+  r.text = "<think>2 + 9 = 11, 11 - 6 + 3\n11 - 5 = 6, 6 + 3\n6 + 3 = 9</think>9";
+  EXPECT_DOUBLE_EQ(arithmetic_steps_reward(r), 1.0 / 3);
+  RewardOptions o;
+  auto rs = parse_rewards("correctness=1,steps=0.5", o);
+  r.text = "<think>2 + 9 = 11\n11 - 6 = 5\n5 + 3 = 8</think>8";
+  EXPECT_DOUBLE_EQ(score_response(rs, r), 1.5);
+  // Not an arithmetic question: the error names the reward and the item.
+  TaskItem other = item("1", AnswerCheck::kNumeric);
+  r.item = &other;
+  try {
+    score_response(rs, r);
+    FAIL() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("'steps'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(RlTask, JsonlErrorsNameTheLine) {
   const std::string dir = testing::temp_dir("rl/task");
   std::filesystem::create_directories(dir);
@@ -114,6 +151,11 @@ TEST(RlTask, ArithmeticSplitsAreDisjointAndWorkedAnswersCheck) {
   for (const TaskItem& i : t.train) train.insert(item_question(i));
   for (const TaskItem& i : t.heldout) EXPECT_EQ(train.count(item_question(i)), 0u) << item_question(i);
   EXPECT_EQ(arithmetic_worked_answer("48 + 27 - 13"), "<think>48 + 27 = 75\n75 - 13 = 62</think>62");
+  EXPECT_EQ(arithmetic_worked_answer("13 + 7 - 9 + 5", ThinkFormat::kRest),
+            "<think>13 + 7 = 20, 20 - 9 + 5\n20 - 9 = 11, 11 + 5\n11 + 5 = 16</think>16");
+  EXPECT_EQ(arithmetic_worked_answer("3 + 4", ThinkFormat::kRest), "<think>3 + 4 = 7</think>7");
+  EXPECT_EQ(parse_think_format(think_format_name(ThinkFormat::kRest)), ThinkFormat::kRest);
+  EXPECT_THROW(parse_think_format("prose"), std::exception);
   EXPECT_EQ(arithmetic_steps("48 + 27 - 13"), (std::vector<std::string>{"48 + 27 = 75", "75 - 13 = 62"}));
   EXPECT_EQ(arithmetic_expression(t.train[0]), item_question(t.train[0]).substr(8, item_question(t.train[0]).size() - 9));
   TaskItem story = item("", AnswerCheck::kExact);
@@ -125,7 +167,12 @@ TEST(RlTask, ArithmeticSplitsAreDisjointAndWorkedAnswersCheck) {
     EXPECT_NE(std::string(e.what()).find("task.jsonl:4"), std::string::npos) << e.what();
   }
   ASSERT_EQ(t.cold_start.size(), 20u);
-  for (const auto& conv : t.cold_start) {
+  o.think_format = ThinkFormat::kRest;
+  ArithmeticTask rest = make_arithmetic_task(o);
+  ASSERT_EQ(rest.cold_start.size(), 20u);
+  EXPECT_NE(rest.cold_start[0][1].content.find(", "), std::string::npos) << rest.cold_start[0][1].content;
+  for (const auto* cold : {&t.cold_start, &rest.cold_start})
+  for (const auto& conv : *cold) {
     TaskItem q = item("", AnswerCheck::kNumeric);
     for (const TaskItem& i : t.train)
       if (item_question(i) == conv[0].content) q = i;

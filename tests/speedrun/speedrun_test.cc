@@ -106,6 +106,7 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
   EXPECT_NE(md.find("## GRPO"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(out + "/plots/grpo.svg"));
   EXPECT_GT(j["grpo"]["base_steps"].get<int>(), 0);  // the base model's single steps were probed
+  EXPECT_EQ(j["grpo"]["think_format"], "steps");  // the tiny preset's; the default preset's is "rest"
   for (const char* route : {"r1", "r1zero"}) {
     const auto& g = j["grpo"][route];
     EXPECT_GE(g["steps"].get<long>(), 3) << route;
@@ -206,16 +207,22 @@ TEST(Speedrun, StopsAfterTheNamedStage) {
   std::filesystem::rename(moved, out);
 
   // --skip leaves out named post-training stages: grpo runs on the finished chat
-  // model without idk and search before it.
-  auto [skip_status, skip_log] = testing::run_shell(cmd + " --resume --skip idk,search --stop-after grpo");
+  // model without idk and search before it, here with the other think format.
+  auto [skip_status, skip_log] =
+      testing::run_shell(cmd + " --resume --skip idk,search --stop-after grpo --grpo-think-format rest");
   ASSERT_EQ(skip_status, 0) << skip_log;
   j = nlohmann::json::parse(read_file(out + "/report.json"));
   EXPECT_TRUE(j.contains("grpo"));
+  EXPECT_EQ(j["grpo"]["think_format"], "rest");
+  EXPECT_NE(read_file(out + "/rl/task/cold_start.jsonl").find(", "), std::string::npos);  // "13 + 2 = 15, 15 - 3"
   for (const char* skipped : {"idk", "search", "rlhf"}) EXPECT_FALSE(j.contains(skipped)) << skipped;
 
   auto [bad_status, bad_log] = testing::run_shell(cmd + " --stop-after pretrain");
   EXPECT_NE(bad_status, 0);
   EXPECT_NE(bad_log.find("cannot stop after 'pretrain'"), std::string::npos) << bad_log;
+  auto [bad_format_status, bad_format_log] = testing::run_shell(cmd + " --grpo-think-format prose");
+  EXPECT_NE(bad_format_status, 0);
+  EXPECT_NE(bad_format_log.find("'prose'"), std::string::npos) << bad_format_log;
   auto [bad_skip_status, bad_skip_log] = testing::run_shell(cmd + " --skip sft");
   EXPECT_NE(bad_skip_status, 0);
   EXPECT_NE(bad_skip_log.find("cannot skip 'sft'"), std::string::npos) << bad_skip_log;
