@@ -110,23 +110,23 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     // baseline against the true preference (75.0% vs 85.5%); with 1000, 89.0% vs 81.4%
     // (seed 2: 94.4% vs 76.5%), for about 2.5 minutes on a 2-core Xeon.
     p.rm_prompts = 1000;
-    // GRPO: four-number problems. Twelve cold-start epochs: with four the model wrote
-    // steps whose numbers were not the question's (held-out greedy 1%), with twelve
-    // 31% (pass@8 74%; seed 2: 6%, 45%); three-number problems start at 79%, too near
-    // the ceiling for RL to show. From that model, 40 steps of 8 prompts at 1e-4 lost
-    // accuracy (31% -> 22%), at 2e-5 held it (27%); 32 prompts at 5e-5 held it too
-    // (33%, pass@8 74% -> 79%) in about four minutes alone (bench/RESULTS.md, "RL
-    // rollouts and GRPO").
-    p.grpo_operands = 4, p.grpo_cold_start_epochs = 12;
+    // GRPO: four-number problems (three-number ones start too near the ceiling for RL
+    // to show). In the "steps" think format a cold start of four epochs wrote steps
+    // whose numbers were not the question's (held-out greedy 1%), of twelve 31%; GRPO
+    // from it lost accuracy at 1e-4 with 8 prompts a step (31% -> 22%) and held it at
+    // 5e-5 with 32 (33%).
+    p.grpo_operands = 4;
     p.grpo_prompts = 32, p.grpo_lr = 5e-5;
     // The "rest" think format ("13 + 2 = 15, 15 - 3 + 5": each step followed by what is
-    // left) gives a weaker cold start (15-20% against 31%) that GRPO improves, by 7 to 18
-    // points in 80 steps on seed 1; from the "steps" format's model GRPO gained at most 3
-    // and lost 9 at a higher learning rate (bench/RESULTS.md, "RL rollouts and GRPO").
-    // The issue asks what RL adds, so the preset shows it, though "steps" ends higher.
-    // Answers are about 55 tokens long; 64 leaves room. 80 steps take about 7 of the
-    // stage's 10 minutes.
-    p.grpo_think_format = "rest", p.grpo_steps = 80, p.grpo_max_new_tokens = 64;
+    // left), so each step copies its numbers from the line before, not the question.
+    // From the "steps" format's cold start GRPO gained at most 3 points on held-out
+    // problems and lost 9 at a higher learning rate; from the rest format's it gains.
+    // Sixteen cold-start epochs: twelve left 15% (seed 1) and 9% (seed 2), where GRPO's
+    // gains were 7 and 0; sixteen give 69% and 62%, and 40 GRPO steps 92% and 77%;
+    // twenty give 96% and 73%, too near the ceiling on seed 1 for RL to show
+    // (bench/RESULTS.md, "RL rollouts and GRPO"). Answers are about 55 tokens long.
+    p.grpo_think_format = "rest", p.grpo_cold_start_epochs = 16;
+    p.grpo_steps = 60, p.grpo_max_new_tokens = 64;
     p.expected_time = "about 28 minutes to the chat model, 45 with the stages after it";
   } else {
     ErrorBuilder("speedrun") << "unknown preset '" << name << "' (tiny or default)";
