@@ -65,21 +65,16 @@ ThinkFormat parse_think_format(const std::string& name) {
 std::string arithmetic_worked_answer(const std::string& expression, ThinkFormat format) {
   std::vector<std::string> steps;
   const long result = evaluate(expression, &steps);
-  // The expression's " op b" parts after the first number: step k consumes part k.
-  std::vector<std::string> parts;
-  {
-    std::istringstream in(expression);
-    std::string first, op, b;
-    in >> first;
-    while (in >> op >> b) parts.push_back(" " + op + " " + b);
-  }
   std::string think;
   for (size_t k = 0; k < steps.size(); ++k) {
     think += (k ? "\n" : "") + steps[k];
     if (format == ThinkFormat::kRest && k + 1 < steps.size()) {
-      // "x op b = y" -> ", y" and the parts not yet consumed.
+      // "x op b = y" -> ", y", then the " op b" of every later step.
       think += ", " + steps[k].substr(steps[k].rfind(" = ") + 3);
-      for (size_t j = k + 1; j < parts.size(); ++j) think += parts[j];
+      for (size_t j = k + 1; j < steps.size(); ++j) {
+        const size_t op = steps[j].find(' ');
+        think += steps[j].substr(op, steps[j].find(" = ") - op);
+      }
     }
   }
   return "<think>" + think + "</think>" + std::to_string(result);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 #include "core/error.h"
 #include "rl/arithmetic_task.h"
@@ -35,16 +36,12 @@ double format_reward(const ScoredResponse& r) {
 double arithmetic_steps_reward(const ScoredResponse& r) {
   const std::vector<std::string> want = arithmetic_steps(arithmetic_expression(*r.item));
   if (want.empty()) return 0;
-  const std::string thought = think_text(r.text);
-  size_t right = 0, pos = 0;
-  while (right < want.size() && pos <= thought.size()) {
-    size_t end = thought.find('\n', pos);
-    if (end == std::string::npos) end = thought.size();
-    std::string line = thought.substr(pos, end - pos);
+  std::istringstream thought(think_text(r.text));
+  size_t right = 0;
+  for (std::string line; right < want.size() && std::getline(thought, line);) {
     const size_t a = line.find_first_not_of(" \t\r"), b = line.find_last_not_of(" \t\r");
-    line = a == std::string::npos ? "" : line.substr(a, b - a + 1);
-    pos = end + 1;
-    if (line.empty()) continue;  // blank lines are not steps
+    if (a == std::string::npos) continue;  // blank lines are not steps
+    line = line.substr(a, b - a + 1);
     // The "rest" think format follows a step with ", what is left": the step is the head.
     if (line != want[right] && line.rfind(want[right] + ",", 0) != 0) break;
     ++right;

@@ -6,9 +6,9 @@
 //                falling linearly to -1 at max_len; -1 for a response cut off there
 //   steps        built-in arithmetic only: the share of the worked steps
 //                (rl/arithmetic_task.h) that the think block's lines get right, in
-//                order, up to the first wrong one (either think format). A verifiable process reward: a
-//                sample that copies two of three operands right earns more than one
-//                that copies none, though neither answer checks.
+//                order, up to the first wrong one (either think format). A verifiable
+//                process reward: a sample that copies two of three operands right
+//                earns more than one that copies none, though neither answer checks.
 // Spec on the command line: "correctness=1,format=0.2,overlong=1".
 // A reward function that throws is reported by name with the item it was scoring
 // (Error("rl")), never as a crash.

@@ -186,7 +186,8 @@ std::string grpo_report_markdown(const GrpoStageRecord& r, const std::string& ou
      << r.train_items << " training and " << r.heldout_items << " held-out problems (never in training).\n"
      << "R1: a cold start (" << r.cold_start_steps << " SFT steps on " << r.cold_start_examples
      << " worked \"<think>...</think>answer\" chats in the \"" << r.think_format << "\" think format, "
-     << fixed(r.cold_start_seconds, 1) << " s; \"" << r.worked_example << "\"), then GRPO. R1-Zero: GRPO from the base model with the template \"Question: ...\\nAnswer: <think>\".\n"
+     << fixed(r.cold_start_seconds, 1) << " s; \"" << r.worked_example
+     << "\"), then GRPO. R1-Zero: GRPO from the base model with the template \"Question: ...\\nAnswer: <think>\".\n"
      << "Rewards: correctness 1, format 0.2; G samples per prompt; learning rate " << r.lr
      << "; TRL's defaults otherwise (dapo loss, eps 0.2, beta 0).\n\n"
      << "![GRPO curves](plots/grpo.svg)\n\n"
