@@ -54,6 +54,9 @@ int run_speedrun_command(int argc, char** argv) {
       .add("grpo-operands", "", "override the preset's numbers per expression of the GRPO arithmetic task")
       .add("grpo-steps", "", "override the preset's GRPO steps of the R1 route")
       .add("grpo-think-format", "", "override the think format of the R1 cold start: steps or rest")
+      .add("grpo-cold-start-target", "",
+           "override the validation accuracy at which the R1 cold start stops (0: run all its epochs)")
+      .add("grpo-cold-start-epochs", "", "override the R1 cold start's epochs (at most, with a target)")
       .add("skip", "", "post-training stages not to run, comma-separated (idk, search, grpo, rm, rlhf)")
       .add("stop-after", "", "the last stage to run: eval (the chat model's numbers only), idk, search, grpo, rm or rlhf")
       .add("precision", "auto",
@@ -89,6 +92,20 @@ int run_speedrun_command(int argc, char** argv) {
   if (opts.given("arithmetic-max")) config.preset.world.arithmetic_max = int(opts.get_int("arithmetic-max"));
   if (opts.given("grpo-operands")) config.preset.grpo_operands = int(opts.get_int("grpo-operands"));
   if (opts.given("grpo-steps")) config.preset.grpo_steps = opts.get_int("grpo-steps");
+  if (opts.given("grpo-cold-start-target")) {
+    config.preset.grpo_cold_start_target = opts.get_double("grpo-cold-start-target");
+    if (!(config.preset.grpo_cold_start_target >= 0 && config.preset.grpo_cold_start_target <= 1)) {
+      ErrorBuilder("speedrun") << "--grpo-cold-start-target must be in [0, 1], got "
+                               << opts.get("grpo-cold-start-target");
+    }
+  }
+  if (opts.given("grpo-cold-start-epochs")) {
+    config.preset.grpo_cold_start_epochs = opts.get_double("grpo-cold-start-epochs");
+    if (!(config.preset.grpo_cold_start_epochs > 0)) {
+      ErrorBuilder("speedrun") << "--grpo-cold-start-epochs must be positive, got "
+                               << opts.get("grpo-cold-start-epochs");
+    }
+  }
   if (opts.given("grpo-think-format")) {
     config.preset.grpo_think_format = think_format_name(parse_think_format(opts.get("grpo-think-format")));
   }

@@ -101,7 +101,13 @@ ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& o) {
   if (o.max_operand < 1 || o.max_operand > o.max_value) {
     ErrorBuilder("rl") << "arithmetic max_operand must be 1..max_value (" << o.max_value << ")";
   }
-  if (o.train <= 0 || o.heldout < 0 || o.cold_start < 0) ErrorBuilder("rl") << "bad arithmetic task sizes";
+  if (o.train <= 0 || o.heldout < 0 || o.cold_start < 0 || o.validation < 0) {
+    ErrorBuilder("rl") << "bad arithmetic task sizes";
+  }
+  if (o.validation > 0 && o.cold_start + o.validation > o.train) {
+    ErrorBuilder("rl") << "arithmetic validation (" << o.validation << ") and cold start (" << o.cold_start
+                       << ") need more than the " << o.train << " training problems";
+  }
   ArithmeticTask task;
   Rng rng(o.seed * 0x2545F4914F6CDD1Dull + 77);
   std::set<std::string> seen;
@@ -128,6 +134,9 @@ ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& o) {
     task.cold_start.push_back(
         {{"user", item.messages[0].content}, {"assistant", arithmetic_worked_answer(arithmetic_expression(item), o.think_format)}});
   }
+  // Validation problems come just before the cold-start ones.
+  const size_t shown = std::min(size_t(o.cold_start), task.train.size());
+  for (int i = 0; i < o.validation; ++i) task.validation.push_back(task.train[task.train.size() - 1 - shown - size_t(i)]);
   return task;
 }
 

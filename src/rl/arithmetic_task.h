@@ -41,12 +41,16 @@ struct ArithmeticTaskOptions {
   int max_value = 20;    // the first number and every partial result are in [0, max_value]
   int max_operand = 9;   // operands after the first are in [1, max_operand]
   int cold_start = 300;  // worked examples for the R1 route's SFT
+  int validation = 0;    // problems for checking the cold start as it trains (below)
   ThinkFormat think_format = ThinkFormat::kSteps;  // of the cold start's worked answers
 };
 
 struct ArithmeticTask {
   std::vector<TaskItem> train, heldout;
   std::vector<std::vector<ChatMessage>> cold_start;  // user question, worked assistant answer
+  // From the training split, none of them a cold-start example: what the cold start
+  // is checked on while it trains (the held-out split stays for the final numbers).
+  std::vector<TaskItem> validation;
 };
 
 ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& options);

@@ -184,6 +184,11 @@ SftSummary run_sft(const SftConfig& cfg, Distributed& dist) {
   summary.total_steps = total_steps;
 
   TrainLoopConfig lc = train_loop_config("sft", total_steps, cfg.grad_accum, cfg);
+  if (cfg.check) {
+    if (!(cfg.check_every_epochs > 0)) ErrorBuilder("sft") << "check_every_epochs must be positive";
+    lc.eval_every = int(std::max(1.0, std::round(cfg.check_every_epochs * double(batcher.rows_per_epoch()) /
+                                                  double(rows_per_step))));
+  }
   lc.size_rows = cfg.micro_batch + std::max(0, cfg.replay_rows), lc.size_seq = t;
   TrainLoop loop(lc, dist);
 
@@ -231,14 +236,23 @@ SftSummary run_sft(const SftConfig& cfg, Distributed& dist) {
   }
 
   TrainHooks hooks;
-  if (!val.batches.empty()) {
+  if (!val.batches.empty() || cfg.check) {
     hooks.evaluate = [&](Model& m) {
       EvalResult r;
-      r.loss = evaluate(m, val);
-      r.metrics["val_loss"] = r.loss;
-      char text[32];
-      std::snprintf(text, sizeof text, "val %.4f", r.loss);
-      r.progress = text;
+      if (!val.batches.empty()) {
+        r.loss = evaluate(m, val);
+        r.metrics["val_loss"] = r.loss;
+        char text[32];
+        std::snprintf(text, sizeof text, "val %.4f", r.loss);
+        r.progress = text;
+      }
+      if (cfg.check) {
+        EvalResult c = cfg.check(m);
+        for (auto it = c.metrics.begin(); it != c.metrics.end(); ++it) r.metrics[it.key()] = it.value();
+        if (val.batches.empty()) r.loss = c.loss;
+        r.progress += (r.progress.empty() || c.progress.empty() ? "" : " ") + c.progress;
+        r.stop = c.stop;
+      }
       return r;
     };
   }
@@ -260,6 +274,7 @@ SftSummary run_sft(const SftConfig& cfg, Distributed& dist) {
   summary.val_losses = std::move(r.val_losses);
   summary.tokens_per_s = r.tokens_per_s;
   summary.stopped_non_finite = r.stopped_non_finite;
+  summary.stopped_at_goal = r.stopped_at_goal;
   return summary;
 }
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "train/adamw.h"
 #include "train/distributed.h"
 #include "train/lr_schedule.h"
+#include "train/train_loop.h"
 
 namespace llmforge {
 
@@ -62,6 +64,13 @@ struct SftConfig {
   bool resume = false;        // continue from out_dir/checkpoints/latest
   double log_interval_s = 10.0;
   bool quiet = false;         // no banner lines on stdout (progress still on stderr)
+
+  // Optional check of the model on a task (the R1 cold start's arithmetic accuracy),
+  // every check_every_epochs epochs and at the end; validation, if any, runs then
+  // too, in place of eval_every. Its metrics join the step's record, and its `stop`
+  // ends the run at that step (train/train_loop.h).
+  std::function<EvalResult(Model& model)> check;
+  double check_every_epochs = 1;
 };
 
 struct SftSummary {
@@ -78,6 +87,7 @@ struct SftSummary {
   long dropped_too_long = 0;  // train + val conversations longer than seq_len + 1 tokens
   long rows_per_epoch = 0;
   bool stopped_non_finite = false;
+  bool stopped_at_goal = false;  // `check` said stop before the last step
 };
 
 SftSummary run_sft(const SftConfig& config, Distributed& dist);

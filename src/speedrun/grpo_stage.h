@@ -38,6 +38,11 @@ struct GrpoStageRecord {
   double lr = 0;                    // GRPO's learning rate, both routes
   ArithmeticProbe base_steps;       // single steps of held-out answers the base model completes
   long cold_start_steps = 0;
+  double cold_start_epochs = 0;      // run, of the preset's (fewer when it met its target)
+  double cold_start_target = 0;      // validation accuracy to stop at (0: none)
+  int cold_start_check_items = 0;    // validation problems
+  bool cold_start_at_target = false;
+  PlotSeries cold_start_check;       // validation greedy accuracy over cold-start steps
   double cold_start_seconds = 0;
   GrpoRouteRecord r1, r1zero;
 };

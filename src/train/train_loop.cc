@@ -17,6 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// In a checkpoint's metadata: "1" where an evaluation said the run's goal was met.
+constexpr const char* kGoalMetKey = "train.goal_met";
+
 // The step a checkpoint was taken after. Checkpoints from before the shared loop
 // carry it as sft.step (SFT) or only as the optimizer's update count (pretraining,
 // which never differed from the step there unless a step had been skipped).
@@ -65,6 +68,7 @@ void TrainLoop::attach(Model& model, BatchSource& source) {
   if (!resume_dir_.empty()) {
     CheckpointMeta meta = checkpoints_->resume(resume_dir_, model, *opt_);
     start_step_ = checkpoint_step(meta);
+    resumed_at_goal_ = meta.count(kGoalMetKey) && meta.at(kGoalMetKey) == "1";
     source.restore(meta);
     if (root) LLMF_LOG(Info) << "resumed from " << resume_dir_ << " at step " << start_step_;
   } else if (cfg_.resume && root) {
@@ -80,7 +84,7 @@ void TrainLoop::log(const nlohmann::json& record) {
   if (metrics_) metrics_->write(record);
 }
 
-void TrainLoop::save_checkpoint_at(long step, double val_loss, const TrainHooks& hooks) {
+void TrainLoop::save_checkpoint_at(long step, double val_loss, const TrainHooks& hooks, bool at_goal) {
   if (!checkpoints_) return;
   const uint64_t crc = crc32_of(model_->params(), model_->n_param_floats() * sizeof(float));
   if (!dist_.all_equal(crc)) {
@@ -91,6 +95,7 @@ void TrainLoop::save_checkpoint_at(long step, double val_loss, const TrainHooks&
   CheckpointMeta meta = source_->position();
   meta["train.step"] = std::to_string(step);
   meta["world"] = std::to_string(dist_.world());
+  if (at_goal) meta[kGoalMetKey] = "1";
   checkpoints_->save(step, *model_, *opt_, meta, val_loss, hooks.add_files);
 }
 
@@ -127,7 +132,11 @@ TrainResult TrainLoop::run(const TrainHooks& hooks) {
   double last_val = NAN;
   std::string last_eval_text;
   long step = start_step_;
-  for (; step < cfg_.steps; ++step) {
+  result.stopped_at_goal = resumed_at_goal_;
+  if (resumed_at_goal_ && root) {
+    LLMF_LOG(Info) << "step " << start_step_ << " met the run's goal; no more steps";
+  }
+  for (; step < cfg_.steps && !result.stopped_at_goal; ++step) {
     const long n = step + 1;  // the step's number in logs, metrics and checkpoints
     if (hooks.before_step) hooks.before_step(n, model);
     Timer step_timer;
@@ -194,7 +203,7 @@ TrainResult TrainLoop::run(const TrainHooks& hooks) {
     train_seconds += stats.seconds;
     const double tok_s = double(stats.tokens) / stats.seconds;
     const double mfu = model_flops_utilization(tok_s / dist_.world(), flops_per_token, peak);
-    const bool last_step = n == cfg_.steps;
+    bool last_step = n == cfg_.steps;
     nlohmann::json record{{"step", n},
                           {"loss", stats.loss},
                           {"lr", stats.lr},
@@ -213,6 +222,10 @@ TrainResult TrainLoop::run(const TrainHooks& hooks) {
       last_eval_text = e.progress;
       result.val_losses.push_back({n, e.loss});
       for (auto it = e.metrics.begin(); it != e.metrics.end(); ++it) record[it.key()] = it.value();
+      if (e.stop) {
+        result.stopped_at_goal = last_step = true;
+        record["goal_met"] = true;
+      }
     }
     log(record);
     if (hooks.after_step) hooks.after_step(n, stats);
@@ -220,13 +233,17 @@ TrainResult TrainLoop::run(const TrainHooks& hooks) {
       hooks.sample(n, model);
     }
     if ((cfg_.checkpoint_every > 0 && n % cfg_.checkpoint_every == 0) || last_step) {
-      save_checkpoint_at(n, std::isnan(last_val) ? stats.loss : last_val, hooks);
+      save_checkpoint_at(n, std::isnan(last_val) ? stats.loss : last_val, hooks, result.stopped_at_goal);
     }
     if (root && cfg_.show_progress) {
       char extra[200];
       int len = std::snprintf(extra, sizeof extra, "loss %.4f", stats.loss);
-      if (!std::isnan(last_val))
+      // The evaluation's own words where it has them ("check 48%" is not a loss).
+      if (!last_eval_text.empty()) {
+        len += std::snprintf(extra + len, sizeof extra - len, " %.60s", last_eval_text.c_str());
+      } else if (!std::isnan(last_val)) {
         len += std::snprintf(extra + len, sizeof extra - len, " val %.4f", last_val);
+      }
       std::snprintf(extra + len, sizeof extra - len, " lr %.2e %.0f tok/s MFU %.1f%%", stats.lr,
                     tok_s, 100.0 * mfu);
       progress.update(n - start_step_, extra);

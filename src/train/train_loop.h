@@ -22,6 +22,9 @@
 // A step whose loss or gradient norm is not finite makes no update; it is logged
 // as "step N: non-finite ..." and {"step": N, "skipped": true}, and max_bad_steps
 // of them in a row stop the run (no final model; the last checkpoint stays).
+// An evaluation may also say the run's goal is met (EvalResult::stop, e.g. the R1
+// cold start once the model solves enough validation problems): that step becomes
+// the last, its checkpoint records it, and a resumed run ends there too.
 // At the end the final model is swapped into out_dir/model atomically, then the
 // last samples are drawn.
 //
@@ -81,6 +84,7 @@ struct EvalResult {
   double loss = NAN;       // lower is better: picks the `best` checkpoint
   nlohmann::json metrics;  // fields for the step's record, e.g. {"val_loss": ..., "val_bpb": ...}
   std::string progress;    // for the final progress line, e.g. "val 2.1234 (1.234 bits/byte)"
+  bool stop = false;       // the goal is met: this step is the run's last
 };
 
 struct TrainHooks {
@@ -153,6 +157,7 @@ struct TrainResult {
   nlohmann::json last_eval;  // the last validation's metrics
   double tokens_per_s = 0;   // tokens (all processes) per second of training steps
   bool stopped_non_finite = false;
+  bool stopped_at_goal = false;     // an evaluation said stop (or the resumed checkpoint had)
   std::string model_dir;            // out_dir/model; empty when stopped or out_dir is ""
   std::vector<double> step_losses;  // this run's steps (NaN: skipped)
   std::vector<std::pair<long, double>> val_losses;  // (step, loss) of this run
@@ -179,13 +184,14 @@ class TrainLoop {
   TrainResult run(const TrainHooks& hooks);
 
  private:
-  void save_checkpoint_at(long step, double val_loss, const TrainHooks& hooks);
+  void save_checkpoint_at(long step, double val_loss, const TrainHooks& hooks, bool at_goal);
 
   TrainLoopConfig cfg_;
   Distributed& dist_;
   std::unique_ptr<RunCheckpoints> checkpoints_;
   std::string resume_dir_;
   long start_step_ = 0;
+  bool resumed_at_goal_ = false;  // the resumed checkpoint is where an evaluation said stop
   Model* model_ = nullptr;
   BatchSource* source_ = nullptr;
   std::unique_ptr<AdamW> opt_;

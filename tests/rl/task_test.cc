@@ -180,6 +180,27 @@ TEST(RlTask, ArithmeticSplitsAreDisjointAndWorkedAnswersCheck) {
   }
   // Same seed, same problems.
   EXPECT_EQ(item_question(make_arithmetic_task(o).train[5]), item_question(t.train[5]));
+
+  // Validation problems: training ones the cold start never shows, and asking for
+  // them leaves every split as it was.
+  o.validation = 25;
+  ArithmeticTask checked = make_arithmetic_task(o);
+  ASSERT_EQ(checked.validation.size(), 25u);
+  std::set<std::string> shown, validation;
+  for (const auto& conv : checked.cold_start) shown.insert(conv[0].content);
+  for (const TaskItem& i : checked.validation) {
+    validation.insert(item_question(i));
+    EXPECT_EQ(shown.count(item_question(i)), 0u) << item_question(i);
+    EXPECT_EQ(train.count(item_question(i)), 1u) << item_question(i);
+  }
+  EXPECT_EQ(validation.size(), 25u);
+  EXPECT_EQ(item_question(checked.train[7]), item_question(rest.train[7]));
+  ASSERT_EQ(checked.cold_start.size(), rest.cold_start.size());
+  for (size_t i = 0; i < rest.cold_start.size(); ++i) {
+    EXPECT_EQ(checked.cold_start[i][1].content, rest.cold_start[i][1].content) << i;
+  }
+  o.validation = 290;
+  EXPECT_THROW(make_arithmetic_task(o), std::exception);
 }
 
 // Every step of a worked answer has the form of a practice-text line (world/pages.cc):

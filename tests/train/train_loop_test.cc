@@ -180,5 +180,103 @@ TEST(TrainLoop, RlHooksRolloutEpochsValueLossAndMetrics) {
   EXPECT_TRUE(fs::exists(out + "/checkpoints/step_00000012"));
 }
 
+// One fixed micro-batch, every time: a pattern the model learns to copy.
+class FixedSource : public BatchSource {
+ public:
+  void next(MicroBatch& out) override {
+    out.rows = 1, out.t = 8;
+    out.inputs = {1, 2, 3, 4, 1, 2, 3, 4};
+    out.targets = {2, 3, 4, 1, 2, 3, 4, 1};
+    out.weights.clear();
+    out.real_tokens = 8;
+    ++handed_out;
+  }
+  CheckpointMeta position() const override { return {{"fixed.handed_out", std::to_string(handed_out)}}; }
+  void restore(const CheckpointMeta& meta) override { handed_out = std::stol(meta.at("fixed.handed_out")); }
+  long handed_out = 0;
+};
+
+// An evaluation that says the goal is met ends the run at that step: the step's
+// record says so, its checkpoint and the final model are written, and a resumed
+// run takes no further step.
+TEST(TrainLoop, AnEvaluationThatMeetsTheGoalEndsTheRunAndItsResume) {
+  ModelConfig c;
+  c.vocab_size = kVocab, c.dim = 32, c.ffn_dim = 64, c.n_layers = 1, c.n_heads = 2, c.n_kv_heads = 2;
+  c.max_seq_len = 16;
+  const std::string out = testing::temp_dir("train/goal_stop");
+  fs::remove_all(out);
+  TrainLoopConfig lc;
+  lc.stage = "goal-test";
+  lc.out_dir = out;
+  lc.steps = 40;
+  lc.eval_every = 2;
+  lc.schedule = {LrSchedule::Kind::kConstant, 1e-2, 1e-2, 0, lc.steps, 0.2};
+  lc.log_interval_s = 1e9;
+  lc.quiet = true;
+  lc.measure_mfu = false;
+  lc.show_progress = false;
+  std::vector<long> evaluated;
+  long steps_run = 0;
+  TrainHooks hooks;
+  hooks.after_step = [&](long, const StepStats&) { ++steps_run; };
+  // The goal: the loss of the fixed batch under 1.0, checked every two steps.
+  hooks.evaluate = [&](Model& m) {
+    FixedSource probe;
+    MicroBatch b;
+    probe.next(b);
+    m.forward(b.inputs.data(), b.rows, b.t);
+    EvalResult e;
+    e.loss = cross_entropy_eval(m, b.targets.data(), nullptr) / 8;
+    e.metrics["probe_loss"] = e.loss;
+    e.stop = e.loss < 1.0;
+    return e;
+  };
+  auto evaluate = hooks.evaluate;
+  hooks.evaluate = [&](Model& m) {
+    evaluated.push_back(steps_run + 1);  // evaluation comes before after_step
+    return evaluate(m);
+  };
+
+  Distributed dist;
+  Model model(c);
+  model.init_random(5);
+  TrainLoop loop(lc, dist);
+  FixedSource source;
+  loop.attach(model, source);
+  TrainResult r = loop.run(hooks);
+  ASSERT_TRUE(r.stopped_at_goal);
+  ASSERT_LT(r.steps_done, 40) << "the fixed batch never got below loss 1.0";
+  EXPECT_EQ(r.steps_done, evaluated.back());
+  EXPECT_EQ(r.steps_done % 2, 0) << "stops only where it evaluates";
+  EXPECT_LT(r.val_loss, 1.0);
+  EXPECT_TRUE(fs::exists(out + "/model/model.safetensors"));
+  char step_dir[32];
+  std::snprintf(step_dir, sizeof step_dir, "/checkpoints/step_%08ld", r.steps_done);
+  EXPECT_TRUE(fs::exists(out + step_dir));
+  std::vector<long> goal_steps;
+  std::ifstream metrics(out + "/metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.value("goal_met", false)) goal_steps.push_back(j["step"].get<long>());
+  }
+  EXPECT_EQ(goal_steps, std::vector<long>{r.steps_done});
+
+  // Resumed: the checkpoint is where the goal was met, so no step runs.
+  const long stopped_at = r.steps_done;
+  lc.resume = true;
+  steps_run = 0;
+  Model again(c);
+  again.init_random(9);
+  TrainLoop resumed(lc, dist);
+  ASSERT_FALSE(resumed.resume_dir().empty());
+  FixedSource source2;
+  resumed.attach(again, source2);
+  TrainResult r2 = resumed.run(hooks);
+  EXPECT_TRUE(r2.stopped_at_goal);
+  EXPECT_EQ(r2.steps_done, stopped_at);
+  EXPECT_EQ(steps_run, 0);
+  EXPECT_EQ(source2.handed_out, source.handed_out);
+}
+
 }  // namespace
 }  // namespace llmforge
