@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "core/error.h"
 
@@ -151,20 +152,27 @@ void BatchGenerator::release_text(Sequence& s, bool final, std::string& out) {
   s.emitted = end;
 }
 
-void BatchGenerator::advance(int slot, const float* logits, SequenceUpdate& u) {
+BatchGenerator::Drawn BatchGenerator::draw(Sequence& s, const float* logits) {
+  const int V = engine_.config().vocab_size;
+  Drawn d;
+  d.token = s.chain.sample(logits, V);
+  s.chain.accept(d.token);
+  if (s.req.logprobs) d.logprob = token_logprob(logits, V, d.token, s.req.sampling.temperature);
+  if (s.req.confidence) std::tie(d.model_logprob, d.entropy) = token_logprob_entropy(logits, V, d.token);
+  return d;
+}
+
+void BatchGenerator::advance(int slot, const Drawn& d, SequenceUpdate& u) {
   Sequence& s = *slots_[slot];
-  const int32_t tok = s.chain.sample(logits, engine_.config().vocab_size);
-  s.chain.accept(tok);
-  if (s.req.logprobs) u.logprobs.push_back(token_logprob(logits, engine_.config().vocab_size, tok,
-                                                         s.req.sampling.temperature));
+  const int32_t tok = d.token;
+  if (s.req.logprobs) u.logprobs.push_back(d.logprob);
   s.pending = tok;
   ++s.generated;
   u.id = s.id;
   u.tokens.push_back(tok);
   if (s.req.confidence) {
-    auto [lp, h] = token_logprob_entropy(logits, engine_.config().vocab_size, tok);
-    u.model_logprobs.push_back(lp);
-    u.entropies.push_back(h);
+    u.model_logprobs.push_back(d.model_logprob);
+    u.entropies.push_back(d.entropy);
   }
   const bool is_stop =
       std::find(s.req.stop_tokens.begin(), s.req.stop_tokens.end(), tok) != s.req.stop_tokens.end();
@@ -226,10 +234,18 @@ std::vector<SequenceUpdate> BatchGenerator::step() {
     engine_.decode(tokens.data(), slot_ids.data(), positions.data(), int(tokens.size()),
                    logits_.data());
     decoded_tokens_ += int64_t(tokens.size());
-    for (size_t r = 0; r < tokens.size(); ++r) {
-      ++slots_[slot_ids[r]]->len;
+    // Drawing from a 2048-token vocabulary costs a fair share of a small model's
+    // decode step; serial, it kept two threads at 2.7x one-at-a-time decoding where
+    // one thread reached 3.8x (bench/RESULTS.md). Each row draws with its own
+    // sequence's sampler, so the tokens are the same on any thread count.
+    const int n = int(tokens.size());
+    std::vector<Drawn> drawn(static_cast<size_t>(n));
+#pragma omp parallel for schedule(dynamic, 4) if (n >= 8)
+    for (int r = 0; r < n; ++r) drawn[size_t(r)] = draw(*slots_[slot_ids[size_t(r)]], logits_.data() + size_t(r) * V);
+    for (int r = 0; r < n; ++r) {
+      ++slots_[slot_ids[size_t(r)]]->len;
       SequenceUpdate u;
-      advance(slot_ids[r], logits_.data() + r * size_t(V), u);
+      advance(slot_ids[size_t(r)], drawn[size_t(r)], u);
       updates.push_back(std::move(u));
     }
   }
@@ -256,7 +272,7 @@ std::vector<SequenceUpdate> BatchGenerator::step() {
     engine_.prefill(i, rows.data(), int(rows.size()), s.len, logits_.data());
     prefill_tokens_ += int64_t(rows.size());
     s.len += int(rows.size());
-    advance(i, logits_.data(), u);
+    advance(i, draw(s, logits_.data()), u);
     updates.push_back(std::move(u));
   }
   // 3. Prefill the new sequences (one forward over each prompt's rows).
@@ -268,7 +284,7 @@ std::vector<SequenceUpdate> BatchGenerator::step() {
     s.len = int(s.req.prompt.size());
     s.prefilled = true;
     SequenceUpdate u;
-    advance(i, logits_.data(), u);
+    advance(i, draw(s, logits_.data()), u);
     updates.push_back(std::move(u));
   }
   return updates;

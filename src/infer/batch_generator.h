@@ -107,8 +107,16 @@ class BatchGenerator {
     std::string text;          // all generated text (bytes)
     size_t emitted = 0;        // bytes of `text` released
   };
-  // Samples from logits, records the token and fills `u`; frees the slot when done.
-  void advance(int slot, const float* logits, SequenceUpdate& u);
+  // A token drawn from one row of logits, with the log-probabilities asked for.
+  struct Drawn {
+    int32_t token = -1;
+    float logprob = 0, model_logprob = 0, entropy = 0;
+  };
+  // Touches only the sequence's own sampler, so the rows of a decode step can be
+  // drawn in parallel.
+  Drawn draw(Sequence& s, const float* logits);
+  // Records a drawn token and fills `u`; frees the slot when done.
+  void advance(int slot, const Drawn& d, SequenceUpdate& u);
   void release_text(Sequence& s, bool final, std::string& out);
 
   InferenceEngine engine_;
