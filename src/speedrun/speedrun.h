@@ -58,10 +58,10 @@ struct SpeedrunPreset {
   int grpo_operands = 3;
   std::string grpo_think_format = "steps";  // the cold start's worked answers: steps or rest (rl/arithmetic_task.h)
   double grpo_cold_start_epochs = 4, grpo_cold_start_lr = 1e-3;
-  // The cold start is checked every half epoch on this many validation problems (greedy)
-  // and stops once it answers this share of them (0: all its epochs, no check).
+  // The cold start is checked every quarter epoch on this many validation problems
+  // (greedy) and stops once it answers this share of them (0: all its epochs, no check).
   double grpo_cold_start_target = 0;
-  int grpo_cold_start_check_items = 50;
+  int grpo_cold_start_check_items = 100;
   // 60 R1 steps took 13.4 min on the shared 2-core machine (bench/RESULTS.md, "RL"):
   // 40 and 20 aim at the stage's 10 minutes.
   long grpo_steps = 40, grpo_r1zero_steps = 20;

@@ -107,17 +107,17 @@ TEST(Speedrun, TinyPresetRunsCrawlToChatAndReports) {
   EXPECT_TRUE(std::filesystem::exists(out + "/plots/grpo.svg"));
   EXPECT_GT(j["grpo"]["base_steps"].get<int>(), 0);  // the base model's single steps were probed
   EXPECT_EQ(j["grpo"]["think_format"], "steps");  // the tiny preset's; the default preset's is "rest"
-  // The cold start was checked on validation problems every half epoch
-  // (the tiny preset's target, 90%, is out of the tiny model's reach).
+  // The cold start was checked on validation problems (every quarter epoch; once an
+  // epoch while far below the target, as the tiny model stays: its target, 90%, is
+  // out of reach).
   EXPECT_EQ(j["grpo"]["cold_start_target"].get<double>(), 0.9);
   EXPECT_FALSE(j["grpo"]["cold_start_at_target"].get<bool>());
   EXPECT_TRUE(j["grpo"]["cold_start_check_accuracy"].is_number());
   {
     auto log = read_metrics_log(out + "/rl/cold_start/metrics.jsonl", {"check_accuracy", "check_format"});
-    EXPECT_GE(log["check_accuracy"].value.size(), 4u);  // two epochs (and the last step)
+    EXPECT_GE(log["check_accuracy"].value.size(), 2u);  // two epochs
     EXPECT_EQ(log["check_format"].value.size(), log["check_accuracy"].value.size());
-    ASSERT_FALSE(log["check_accuracy"].step.empty());
-    EXPECT_EQ(long(log["check_accuracy"].step.back()), j["grpo"]["cold_start_steps"].get<long>());
+    EXPECT_LE(long(log["check_accuracy"].step.back()), j["grpo"]["cold_start_steps"].get<long>());
     EXPECT_NE(md.find("validation problems"), std::string::npos);
   }
   for (const char* route : {"r1", "r1zero"}) {
