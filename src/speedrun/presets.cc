@@ -130,11 +130,13 @@ SpeedrunPreset speedrun_preset(const std::string& name) {
     // speedrun gave 93% on seed 1 (69% on one thread) and 52% on seed 2. Validation
     // accuracy over a 20-epoch cold start stays under 40% for twelve epochs, then
     // climbs within two or three (seed 1: 36% -> 66% -> 82%; seed 2: 28% -> 42% ->
-    // 62%) and levels off (92%, 62-68%). So the cold start runs up to 20 epochs and
-    // stops at the first quarter-epoch check where half of 100 validation problems are
-    // right: the format learned, room left for GRPO. (Half-epoch checks on 50
-    // problems landed at 50%, 56% and 68% held-out; GRPO added 27, 27 and 16.)
-    p.grpo_think_format = "rest", p.grpo_cold_start_epochs = 20;
+    // 62%) and levels off (92%, 62-68%). So the cold start stops at the first
+    // quarter-epoch check where half of 100 validation problems are right: the format
+    // learned, room left for GRPO. (Half-epoch checks on 50 problems landed at 50%,
+    // 56% and 68% held-out; GRPO added 27, 27 and 16.) Its schedule is 30 epochs
+    // long: in a 20-epoch one seed 2 on two threads never got past 24%, while in a
+    // 30-epoch one it reached 51% after 12.7 epochs.
+    p.grpo_think_format = "rest", p.grpo_cold_start_epochs = 30;
     p.grpo_cold_start_target = 0.5;
     p.grpo_steps = 60, p.grpo_max_new_tokens = 64;
     p.expected_time = "about 28 minutes to the chat model, 45 with the stages after it";
