@@ -241,7 +241,9 @@ std::vector<SequenceUpdate> BatchGenerator::step() {
     const int n = int(tokens.size());
     std::vector<Drawn> drawn(static_cast<size_t>(n));
 #pragma omp parallel for schedule(dynamic, 4) if (n >= 8)
-    for (int r = 0; r < n; ++r) drawn[size_t(r)] = draw(*slots_[slot_ids[size_t(r)]], logits_.data() + size_t(r) * V);
+    for (int r = 0; r < n; ++r) {
+      drawn[size_t(r)] = draw(*slots_[slot_ids[size_t(r)]], logits_.data() + size_t(r) * V);
+    }
     for (int r = 0; r < n; ++r) {
       ++slots_[slot_ids[size_t(r)]]->len;
       SequenceUpdate u;

@@ -136,7 +136,9 @@ ArithmeticTask make_arithmetic_task(const ArithmeticTaskOptions& o) {
   }
   // Validation problems come just before the cold-start ones.
   const size_t shown = std::min(size_t(o.cold_start), task.train.size());
-  for (int i = 0; i < o.validation; ++i) task.validation.push_back(task.train[task.train.size() - 1 - shown - size_t(i)]);
+  for (int i = 0; i < o.validation; ++i) {
+    task.validation.push_back(task.train[task.train.size() - 1 - shown - size_t(i)]);
+  }
   return task;
 }
 

@@ -79,6 +79,23 @@ GrpoRouteRecord run_route(const std::string& name, GrpoConfig c) {
   return r;
 }
 
+// How the cold start ended, for the report: at its validation target or after all
+// its epochs.
+std::string cold_start_stop_text(const GrpoStageRecord& r) {
+  if (r.cold_start_target <= 0) return "";
+  std::ostringstream s;
+  s << "The cold start was checked every quarter epoch (once an epoch while under a quarter of the target) on "
+    << r.cold_start_check_items << " validation problems (training problems it never shows) and ";
+  if (r.cold_start_at_target) {
+    s << "stopped after " << fixed(r.cold_start_epochs, 1) << " epochs, when it answered ";
+  } else {
+    s << "ran all its " << fixed(r.cold_start_epochs, 1) << " epochs; its last check answered ";
+  }
+  s << (r.cold_start_check.y.empty() ? std::string("-") : percent(r.cold_start_check.y.back()))
+    << " of them (target " << percent(r.cold_start_target) << "). ";
+  return s.str();
+}
+
 }  // namespace
 
 GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, const std::string& base_model_dir,
@@ -223,26 +240,6 @@ GrpoStageRecord run_grpo_stage(const SpeedrunPreset& p, const std::string& out, 
   return rec;
 }
 
-namespace {
-
-// How the cold start ended, for the report: at its validation target or after all
-// its epochs.
-std::string cold_start_stop_text(const GrpoStageRecord& r) {
-  if (r.cold_start_target <= 0) return "";
-  std::ostringstream s;
-  s << "The cold start was checked every quarter epoch (once an epoch while under a quarter of the target) on " << r.cold_start_check_items
-    << " validation problems (training problems it never shows) and ";
-  if (r.cold_start_at_target) {
-    s << "stopped after " << fixed(r.cold_start_epochs, 1) << " epochs, when it answered ";
-  } else {
-    s << "ran all its " << fixed(r.cold_start_epochs, 1) << " epochs; its last check answered ";
-  }
-  s << (r.cold_start_check.y.empty() ? std::string("-") : percent(r.cold_start_check.y.back()))
-    << " of them (target " << percent(r.cold_start_target) << "). ";
-  return s.str();
-}
-
-}  // namespace
 
 std::string grpo_report_markdown(const GrpoStageRecord& r, const std::string& out_dir) {
   PlotPanel acc{"Arithmetic accuracy over GRPO steps", "RL step", "accuracy", false,

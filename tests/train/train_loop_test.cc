@@ -90,27 +90,38 @@ Rollout rollout(const Model& model, long step) {
   return r;
 }
 
-TEST(TrainLoop, RlHooksRolloutEpochsValueLossAndMetrics) {
+// A one-layer model over the test vocabulary.
+ModelConfig small_model_config() {
   ModelConfig c;
-  c.vocab_size = kVocab, c.dim = 32, c.ffn_dim = 64, c.n_layers = 1, c.n_heads = 2,
-  c.n_kv_heads = 2;
+  c.vocab_size = kVocab, c.dim = 32, c.ffn_dim = 64, c.n_layers = 1, c.n_heads = 2, c.n_kv_heads = 2;
   c.max_seq_len = 16;
+  return c;
+}
+
+// `steps` steps at a constant 1e-2 into `out`, without log lines or the GEMM peak.
+TrainLoopConfig quiet_loop_config(const std::string& stage, const std::string& out, long steps) {
+  TrainLoopConfig lc;
+  lc.stage = stage;
+  lc.out_dir = out;
+  lc.steps = steps;
+  lc.schedule = {LrSchedule::Kind::kConstant, 1e-2, 1e-2, 0, steps, 0.2};
+  lc.log_interval_s = 1e9;
+  lc.quiet = true;
+  lc.measure_mfu = false;
+  return lc;
+}
+
+TEST(TrainLoop, RlHooksRolloutEpochsValueLossAndMetrics) {
+  ModelConfig c = small_model_config();
   c.value_head = true;
   Model model(c);
   model.init_random(3);
 
   const std::string out = testing::temp_dir("train/rl_loop");
   fs::remove_all(out);
-  TrainLoopConfig lc;
-  lc.stage = "rl-test";
-  lc.out_dir = out;
-  lc.steps = 12;
+  TrainLoopConfig lc = quiet_loop_config("rl-test", out, 12);
   lc.updates_per_step = 2;
-  lc.schedule = {LrSchedule::Kind::kConstant, 1e-2, 1e-2, 0, lc.steps, 0.2};
   lc.adamw.weight_decay = 0;
-  lc.log_interval_s = 1e9;
-  lc.quiet = true;
-  lc.measure_mfu = false;
   Distributed dist;
   TrainLoop loop(lc, dist);
   RolloutSource source;
@@ -200,20 +211,11 @@ class FixedSource : public BatchSource {
 // record says so, its checkpoint and the final model are written, and a resumed
 // run takes no further step.
 TEST(TrainLoop, AnEvaluationThatMeetsTheGoalEndsTheRunAndItsResume) {
-  ModelConfig c;
-  c.vocab_size = kVocab, c.dim = 32, c.ffn_dim = 64, c.n_layers = 1, c.n_heads = 2, c.n_kv_heads = 2;
-  c.max_seq_len = 16;
+  const ModelConfig c = small_model_config();
   const std::string out = testing::temp_dir("train/goal_stop");
   fs::remove_all(out);
-  TrainLoopConfig lc;
-  lc.stage = "goal-test";
-  lc.out_dir = out;
-  lc.steps = 40;
+  TrainLoopConfig lc = quiet_loop_config("goal-test", out, 40);
   lc.eval_every = 2;
-  lc.schedule = {LrSchedule::Kind::kConstant, 1e-2, 1e-2, 0, lc.steps, 0.2};
-  lc.log_interval_s = 1e9;
-  lc.quiet = true;
-  lc.measure_mfu = false;
   lc.show_progress = false;
   std::vector<long> evaluated;
   long steps_run = 0;
